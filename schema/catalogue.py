@@ -1,0 +1,39 @@
+"""Key naming: where a catalogue's hashes and index live in Redis.
+
+`Catalogue()` is the product's contract (`image:<id>` keys, `idx:images` index).
+Tests build their own `Catalogue` with a private prefix so they never touch data
+they did not create, even on a shared Redis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .ids import validate_image_id
+
+KEY_PREFIX = "image:"
+INDEX_NAME = "idx:images"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    prefix: str = KEY_PREFIX
+    index: str = INDEX_NAME
+
+    def key(self, image_id: str) -> str:
+        """The hash key for an id; the id is validated first, so no user text leaks in."""
+        return self.prefix + validate_image_id(image_id)
+
+    def id_from_key(self, key: str | bytes) -> str:
+        if isinstance(key, bytes):
+            key = key.decode()
+        if not key.startswith(self.prefix):
+            raise ValueError(f"{key!r} is not under {self.prefix!r}")
+        return validate_image_id(key[len(self.prefix) :])
+
+    def versioned_index(self, version: str) -> str:
+        """The concrete index behind the `index` alias, e.g. `idx:images:v-3f9c2a1b`."""
+        return f"{self.index}:v-{version}"
+
+
+DEFAULT_CATALOGUE = Catalogue()

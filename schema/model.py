@@ -1,0 +1,117 @@
+"""The Image model: what a picture's hash holds, with validation.
+
+The model is a redis-om `HashModel`, so the contract reads as one class and every
+value is validated by pydantic before it is written. We go around redis-om for
+persistence (see README, "Where we go around redis-om"): the same hash carries raw
+JPEG bytes, which redis-om's readers cannot decode and its writer would base64
+(+33 %), and the TTL must be set in the same transaction as the write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import field_validator
+from redis_om import HashModel
+
+from .catalogue import DEFAULT_CATALOGUE
+from .ids import validate_image_id
+
+CAMERA_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+IMAGE_DATA = "image_data"
+THUMBNAIL = "thumbnail"
+BINARY_FIELDS = (IMAGE_DATA, THUMBNAIL)
+
+
+class Trigger(StrEnum):
+    INTERVAL = "interval"
+    MOTION = "motion"
+    SENSOR = "sensor"
+    MANUAL = "manual"
+    IMPORT = "import"
+
+
+class Image(HashModel):
+    """Metadata of one picture; `pk` is its image id and never stored as a field."""
+
+    mime_type: str = "image/jpeg"
+    timestamp: float
+    lux: float | None = None
+    camera: str | None = None
+    trigger: str | None = None
+    width: int | None = None
+    height: int | None = None
+    time_of_day: int | None = None
+    utc_offset: int | None = None
+    expires_at: float | None = None
+    checksum: str | None = None
+    exposure_time: int | None = None
+    analogue_gain: float | None = None
+    colour_temperature: int | None = None
+    lens_position: float | None = None
+
+    METADATA_FIELDS: ClassVar[tuple[str, ...]] = (
+        "mime_type", "timestamp", "lux", "camera", "trigger", "width", "height",
+        "time_of_day", "utc_offset", "expires_at", "checksum", "exposure_time",
+        "analogue_gain", "colour_temperature", "lens_position",
+    )
+
+    class Meta:
+        global_key_prefix = ""
+        model_key_prefix = DEFAULT_CATALOGUE.prefix.rstrip(":")
+        index_name = DEFAULT_CATALOGUE.index
+
+    @classmethod
+    def make_key(cls, part: str) -> str:
+        """`image:<id>`, not redis-om's `:image:<id>`, so seed keys stay ours."""
+        return DEFAULT_CATALOGUE.key(part)
+
+    @field_validator("pk")
+    @classmethod
+    def _pk_is_image_id(cls, value: str) -> str:
+        return validate_image_id(value)
+
+    @field_validator("camera")
+    @classmethod
+    def _camera_is_plain(cls, value: str | None) -> str | None:
+        if value is not None and not CAMERA_PATTERN.fullmatch(value):
+            raise ValueError(
+                "camera ids are 1-64 letters, digits, '.', '_' or '-', starting alphanumeric"
+            )
+        return value
+
+    @field_validator("trigger")
+    @classmethod
+    def _trigger_is_known(cls, value: str | None) -> str | None:
+        return None if value is None else Trigger(value).value
+
+    @property
+    def id(self) -> str:
+        return self.pk
+
+    def to_fields(self) -> dict[str, str]:
+        """The hash fields to write: set values only, as strings Redis stores verbatim."""
+        fields: dict[str, str] = {}
+        for name in self.METADATA_FIELDS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            fields[name] = repr(value) if isinstance(value, float) else str(value)
+        return fields
+
+    @classmethod
+    def from_fields(cls, image_id: str, fields: Mapping[Any, Any]) -> Image:
+        """Build from a hash read with HMGET/HGETALL (bytes or str; binary fields ignored)."""
+        values: dict[str, Any] = {}
+        for raw_name, raw_value in fields.items():
+            name = raw_name.decode() if isinstance(raw_name, bytes) else raw_name
+            if name not in cls.METADATA_FIELDS or raw_value is None:
+                continue
+            value = raw_value.decode("utf-8") if isinstance(raw_value, bytes) else raw_value
+            if value != "":
+                values[name] = value
+        return cls(pk=image_id, **values)

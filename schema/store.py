@@ -1,0 +1,94 @@
+"""Reading and writing picture hashes: the only code that touches `image:*` keys.
+
+Capture writes through `save`, the gallery reads and curates through the rest;
+both go through a `Catalogue`, so ids are validated before a key is built.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from .catalogue import DEFAULT_CATALOGUE, Catalogue
+from .model import IMAGE_DATA, THUMBNAIL, Image
+
+
+def save(
+    r: redis.Redis,
+    image: Image,
+    image_data: bytes,
+    thumbnail: bytes | None,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+) -> None:
+    """Write a picture and its expiry in one MULTI/EXEC, so no hash lives without its TTL.
+
+    `image.expires_at` (Unix seconds) becomes the key's EXPIREAT; None keeps it forever.
+    Writing the same id again rewrites the same hash, which makes replays idempotent.
+    """
+    key = catalogue.key(image.pk)
+    fields: dict[str, bytes | str] = dict(image.to_fields())
+    fields[IMAGE_DATA] = image_data
+    if thumbnail is not None:
+        fields[THUMBNAIL] = thumbnail
+    with r.pipeline(transaction=True) as pipe:
+        pipe.delete(key)
+        pipe.hset(key, mapping=fields)
+        if image.expires_at is not None:
+            pipe.expireat(key, int(image.expires_at))
+        pipe.execute()
+
+
+def load(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> Image | None:
+    """The metadata of one picture (never its bytes), or None if it does not exist."""
+    values = r.hmget(catalogue.key(image_id), Image.METADATA_FIELDS)
+    if all(value is None for value in values):
+        return None
+    return Image.from_fields(image_id, dict(zip(Image.METADATA_FIELDS, values, strict=True)))
+
+
+def load_many(
+    r: redis.Redis, image_ids: list[str], catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> list[Image]:
+    """Metadata for several ids in one round trip, skipping ids that have gone."""
+    with r.pipeline(transaction=False) as pipe:
+        for image_id in image_ids:
+            pipe.hmget(catalogue.key(image_id), Image.METADATA_FIELDS)
+        rows = pipe.execute()
+    images = []
+    for image_id, values in zip(image_ids, rows, strict=True):
+        if any(value is not None for value in values):
+            fields = dict(zip(Image.METADATA_FIELDS, values, strict=True))
+            images.append(Image.from_fields(image_id, fields))
+    return images
+
+
+def load_blob(
+    r: redis.Redis, image_id: str, field: str, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> bytes | None:
+    """The raw bytes of `image_data` or `thumbnail`."""
+    if field not in (IMAGE_DATA, THUMBNAIL):
+        raise ValueError(f"{field!r} is not a binary field")
+    return r.hget(catalogue.key(image_id), field)
+
+
+def store_thumbnail(
+    r: redis.Redis, image_id: str, thumbnail: bytes, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> bool:
+    """Add a thumbnail made after the fact (seed hashes have none); never creates a hash."""
+    key = catalogue.key(image_id)
+    script = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return -1"
+    return r.eval(script, 1, key, THUMBNAIL, thumbnail) != -1
+
+
+def delete(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> bool:
+    return bool(r.delete(catalogue.key(image_id)))
+
+
+def keep(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> bool:
+    """Remove the TTL so the picture is never expired; False if it does not exist."""
+    key = catalogue.key(image_id)
+    with r.pipeline(transaction=True) as pipe:
+        pipe.exists(key)
+        pipe.persist(key)
+        pipe.hdel(key, "expires_at")
+        exists, _, _ = pipe.execute()
+    return bool(exists)
