@@ -11,6 +11,7 @@ empty or missing index. An index the seed project made by hand under the name
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shlex
 import time
@@ -167,10 +168,8 @@ def apply(
 
 def drop(r: redis.Redis, catalogue: Catalogue) -> None:
     """Remove the alias and every version of this catalogue's index (never the hashes)."""
-    try:
+    with contextlib.suppress(redis.ResponseError):
         r.execute_command("FT.ALIASDEL", catalogue.index)
-    except redis.ResponseError:
-        pass
     for name in r.execute_command("FT._LIST"):
         name = _text(name)
         if name == catalogue.index or name.startswith(catalogue.index + ":v-"):

@@ -75,8 +75,15 @@ def store_thumbnail(
 ) -> bool:
     """Add a thumbnail made after the fact (seed hashes have none); never creates a hash."""
     key = catalogue.key(image_id)
-    script = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return -1"
-    return r.eval(script, 1, key, THUMBNAIL, thumbnail) != -1
+
+    def write_if_present(pipe: redis.client.Pipeline) -> bool:
+        if not pipe.exists(key):
+            return False
+        pipe.multi()
+        pipe.hset(key, THUMBNAIL, thumbnail)
+        return True
+
+    return bool(r.transaction(write_if_present, key, value_from_callable=True))
 
 
 def delete(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> bool:

@@ -56,7 +56,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield f"redis://{host}:{container.get_exposed_port(6379)}/0"
         else:
             data_dir = tmp_path_factory.mktemp("redis")
-            server = stack.enter_context(EmbeddedRedis(free_port(), data_dir, str(data_dir / "log")))
+            server = EmbeddedRedis(free_port(), data_dir, str(data_dir / "redis.log"))
+            stack.enter_context(server)
             yield server.url
 
 
