@@ -1,0 +1,22 @@
+"""Wall-clock facts stored with each picture so time-of-day filters need no arithmetic in Redis.
+
+`time_of_day` is seconds after local midnight where and when the picture was taken,
+so "06:00 to 08:00 every day" is one numeric range, and stays right across a
+daylight-saving change. `utc_offset` keeps the local time reconstructible.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+
+def local_time_fields(timestamp: float, tz: tzinfo | None = None) -> tuple[int, int]:
+    """(time_of_day, utc_offset) in seconds for a Unix time in zone `tz` (system zone if None)."""
+    local = (
+        datetime.fromtimestamp(timestamp, tz)
+        if tz
+        else datetime.fromtimestamp(timestamp).astimezone()
+    )
+    offset = local.utcoffset()
+    seconds = local.hour * 3600 + local.minute * 60 + local.second
+    return seconds, int(offset.total_seconds()) if offset is not None else 0
