@@ -12,11 +12,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
 
 from picat import __version__
 from picat.settings import Settings, load_settings
 
-COMMAND_MODULES = ("picat.capture.commands", "picat.webapp.commands")
+COMMAND_MODULES = ("picat.capture.commands", "picat.webapp.commands", "picat.up")
 
 
 def _cmd_redis(args: argparse.Namespace, settings: Settings) -> int:
@@ -105,9 +108,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args, settings)
     except KeyboardInterrupt:
         return 130
+    except redis.RedisError as exc:
+        print(f"picat: Redis at {_safe_url(settings.effective_redis_url)}: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"picat: {exc}", file=sys.stderr)
         return 1
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
 
 
 if __name__ == "__main__":

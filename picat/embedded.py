@@ -21,10 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SEARCH_MODULE_ARGS = (
-    "TIMEOUT", "500",
-    "ON_TIMEOUT", "FAIL",
-    "MAXSEARCHRESULTS", "1000000",
-    "MAXAGGREGATERESULTS", "1000000",
+    "TIMEOUT",
+    "500",
+    "ON_TIMEOUT",
+    "FAIL",
+    "MAXSEARCHRESULTS",
+    "1000000",
+    "MAXAGGREGATERESULTS",
+    "1000000",
 )
 
 
@@ -71,16 +75,27 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 def server_command(binaries: Binaries, port: int, data_dir: Path, logfile: str = "") -> list[str]:
     return [
         str(binaries.server),
-        "--bind", "127.0.0.1",
-        "--port", str(port),
-        "--dir", str(data_dir),
-        "--appendonly", "yes",
-        "--appendfsync", "everysec",
-        "--save", "",
-        "--protected-mode", "yes",
-        "--daemonize", "no",
-        "--logfile", logfile,
-        "--loadmodule", str(binaries.search_module), *SEARCH_MODULE_ARGS,
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--protected-mode",
+        "yes",
+        "--daemonize",
+        "no",
+        "--logfile",
+        logfile,
+        "--loadmodule",
+        str(binaries.search_module),
+        *SEARCH_MODULE_ARGS,
     ]
 
 
@@ -120,9 +135,10 @@ class EmbeddedRedis:
                     f"redis-server exited with status {self.process.returncode} at start-up; "
                     f"see its log{' in ' + self.logfile if self.logfile else ' above'}"
                 )
-            with contextlib.suppress(OSError), socket.create_connection(
-                ("127.0.0.1", self.port), timeout=0.2
-            ) as sock:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock,
+            ):
                 sock.sendall(b"PING\r\n")
                 if sock.recv(64).startswith(b"+PONG"):
                     return

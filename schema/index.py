@@ -127,9 +127,10 @@ def _wait_until_indexed(r: redis.Redis, name: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         info = index_info(r, name) or {}
-        if str(_text(info.get("indexing", "0"))) == "0" and float(
-            _text(info.get("percent_indexed", "1"))
-        ) >= 1.0:
+        if (
+            str(_text(info.get("indexing", "0"))) == "0"
+            and float(_text(info.get("percent_indexed", "1"))) >= 1.0
+        ):
             return
         if time.monotonic() > deadline:
             raise IndexBuildTimeout(f"{name} was still indexing after {timeout:.0f} s")

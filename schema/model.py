@@ -55,9 +55,21 @@ class Image(HashModel):
     lens_position: float | None = None
 
     METADATA_FIELDS: ClassVar[tuple[str, ...]] = (
-        "mime_type", "timestamp", "lux", "camera", "trigger", "width", "height",
-        "time_of_day", "utc_offset", "expires_at", "checksum", "exposure_time",
-        "analogue_gain", "colour_temperature", "lens_position",
+        "mime_type",
+        "timestamp",
+        "lux",
+        "camera",
+        "trigger",
+        "width",
+        "height",
+        "time_of_day",
+        "utc_offset",
+        "expires_at",
+        "checksum",
+        "exposure_time",
+        "analogue_gain",
+        "colour_temperature",
+        "lens_position",
     )
 
     class Meta:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 import redis
-from picat.schema import Catalogue, connect, index
 
 from picat.embedded import EmbeddedRedis
+from picat.schema import Catalogue, connect, index
 
 STACK_IMAGE = "redis/redis-stack-server:7.4.0-v3"
 

