@@ -1,0 +1,245 @@
+"""When pictures were taken: counts and mean lux per time bucket, from one FT.AGGREGATE.
+
+The server groups the matching pictures into small base buckets (`APPLY floor(...)`,
+`GROUPBY`, `REDUCE`); Python merges those into calendar buckets of the viewer's zone,
+so a day is a local day even when it has 23 or 25 hours. Mean lux is `SUM(lux) /
+SUM(exists(lux))`, not `REDUCE AVG`, because AVG counts a picture without lux as 0
+(measured on RediSearch 2.10). Every reply is read to its end: `LIMIT` is always given,
+since FT.AGGREGATE returns 10 rows unless told otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Literal
+
+import redis
+
+from .catalogue import DEFAULT_CATALOGUE, Catalogue
+from .query import Filters
+from .query.commands import DIALECT
+from .query.errors import QueryError
+from .query.text import Constraints
+
+Unit = Literal["minute", "hour", "day", "week"]
+UNITS: dict[Unit, int] = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+MAX_BARS = 400
+_TARGET_BARS = 120
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: float
+    end: float
+    count: int
+    mean_lux: float | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    unit: Unit
+    buckets: list[Bucket]
+    commands: list[list[str]]
+
+    @property
+    def total(self) -> int:
+        return sum(bucket.count for bucket in self.buckets)
+
+
+def choose_unit(span: float) -> Unit:
+    """The finest unit that draws the span in about a hundred bars or fewer."""
+    for unit in ("minute", "hour", "day"):
+        if span / UNITS[unit] <= _TARGET_BARS:
+            return unit
+    return "week"
+
+
+def parse_unit(value: str | None) -> Unit | None:
+    if value in (None, "", "auto"):
+        return None
+    if value not in UNITS:
+        raise QueryError("bucket", f"bucket must be one of auto, {', '.join(UNITS)}")
+    return value  # type: ignore[return-value]
+
+
+def _floor(moment: float, unit: Unit, tz: tzinfo) -> datetime:
+    local = datetime.fromtimestamp(moment, tz)
+    if unit == "minute":
+        return local.replace(second=0, microsecond=0)
+    if unit == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if unit == "week":
+        day -= timedelta(days=day.weekday())
+    return day
+
+
+def _next(start: datetime, unit: Unit, tz: tzinfo) -> datetime:
+    """The next bucket start in wall-clock terms, so local days keep their real length."""
+    if unit in ("minute", "hour"):
+        return datetime.fromtimestamp(start.timestamp() + UNITS[unit], tz)
+    days = 7 if unit == "week" else 1
+    wall = start.replace(tzinfo=None) + timedelta(days=days)
+    return wall.replace(tzinfo=tz)
+
+
+def _base_seconds(unit: Unit, span: float) -> int:
+    """Server-side grouping step: fine enough for every zone's offset (15 min steps)."""
+    if unit == "minute":
+        return 60
+    step = 900
+    while span / step > 20_000:
+        step *= 4
+    return step
+
+
+def _aggregate(
+    r: redis.Redis, index: str, query: str, step: int, rows: int
+) -> tuple[list[str], list[tuple[float, int, float, int]]]:
+    argv = [
+        "FT.AGGREGATE",
+        index,
+        query,
+        "APPLY",
+        f"floor(@timestamp / {step}) * {step}",
+        "AS",
+        "bucket",
+        "APPLY",
+        "exists(@lux)",
+        "AS",
+        "has_lux",
+        "GROUPBY",
+        "1",
+        "@bucket",
+        "REDUCE",
+        "COUNT",
+        "0",
+        "AS",
+        "pictures",
+        "REDUCE",
+        "SUM",
+        "1",
+        "@lux",
+        "AS",
+        "lux_sum",
+        "REDUCE",
+        "SUM",
+        "1",
+        "@has_lux",
+        "AS",
+        "lux_pictures",
+        "SORTBY",
+        "2",
+        "@bucket",
+        "ASC",
+        "MAX",
+        str(rows),
+        "LIMIT",
+        "0",
+        str(rows),
+        *DIALECT,
+    ]
+    reply = r.execute_command(*argv)
+    out = []
+    for row in reply[1:]:
+        fields = {row[i].decode(): row[i + 1] for i in range(0, len(row), 2)}
+        out.append(
+            (
+                float(fields["bucket"]),
+                int(fields["pictures"]),
+                float(fields.get("lux_sum") or 0),
+                int(float(fields.get("lux_pictures") or 0)),
+            )
+        )
+    return argv, out
+
+
+def _bounds(r: redis.Redis, index: str, query: str) -> tuple[list[str], float, float] | None:
+    argv = [
+        "FT.AGGREGATE",
+        index,
+        query,
+        "GROUPBY",
+        "0",
+        "REDUCE",
+        "MIN",
+        "1",
+        "@timestamp",
+        "AS",
+        "first",
+        "REDUCE",
+        "MAX",
+        "1",
+        "@timestamp",
+        "AS",
+        "last",
+        *DIALECT,
+    ]
+    reply = r.execute_command(*argv)
+    if len(reply) < 2:
+        return None
+    fields = {reply[1][i].decode(): reply[1][i + 1] for i in range(0, len(reply[1]), 2)}
+    try:
+        return argv, float(fields["first"]), float(fields["last"])
+    except (KeyError, ValueError):
+        return None
+
+
+def timeline(
+    r: redis.Redis,
+    filters: Filters,
+    tz: tzinfo,
+    *,
+    unit: Unit | None = None,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+) -> Timeline:
+    """Counts and mean lux per bucket over the filtered pictures, empty buckets included."""
+    query = Constraints.from_filters(filters).text()
+    commands: list[list[str]] = []
+    start, end = filters.start, filters.end
+    if start is None or end is None:
+        bounds = _bounds(r, catalogue.index, query)
+        if bounds is None:
+            return Timeline(unit or "day", [], commands)
+        argv, first, last = bounds
+        commands.append(argv)
+        start = first if start is None else start
+        end = last if end is None else end
+    span = max(end - start, 1.0)
+    unit = unit or choose_unit(span)
+    if span / UNITS[unit] > MAX_BARS:
+        raise QueryError("bucket", f"{unit} buckets would draw more than {MAX_BARS} bars here")
+
+    edges = [_floor(start, unit, tz)]
+    while edges[-1].timestamp() <= end:
+        edges.append(_next(edges[-1], unit, tz))
+    starts = [edge.timestamp() for edge in edges]
+
+    step = _base_seconds(unit, span)
+    rows = int(span // step) + 2
+    argv, groups = _aggregate(r, catalogue.index, query, step, rows)
+    commands.append(argv)
+
+    counts = [0] * (len(starts) - 1)
+    lux_sums = [0.0] * len(counts)
+    lux_counts = [0] * len(counts)
+    position = 0
+    for base, pictures, lux_sum, lux_pictures in groups:
+        while position + 1 < len(starts) - 1 and base >= starts[position + 1]:
+            position += 1
+        if not starts[0] <= base < starts[-1]:
+            continue
+        counts[position] += pictures
+        lux_sums[position] += lux_sum
+        lux_counts[position] += lux_pictures
+    buckets = [
+        Bucket(
+            starts[i],
+            starts[i + 1],
+            counts[i],
+            lux_sums[i] / lux_counts[i] if lux_counts[i] else None,
+        )
+        for i in range(len(counts))
+    ]
+    return Timeline(unit, buckets, commands)
