@@ -1,0 +1,162 @@
+"""The capture loop: trigger -> camera -> spool, with the uploader draining beside it.
+
+`run_capture` is what `picat up` runs in a background thread; `picat capture`
+builds the same `CaptureService` with the trigger and camera asked for. Stopping
+(the `stop` event, SIGTERM, Ctrl-C) lets the capture in flight reach the spool,
+then gives the uploader one last chance to write it before returning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, new_image_id
+from picat.schema.clock import local_time_fields
+from picat.schema.model import CAMERA_PATTERN
+from picat.settings import Settings
+
+from .cameras import open_camera
+from .config import CaptureConfig, load_capture_config
+from .durable import DurableWriter, connect_single
+from .frame import Camera, Frame
+from .spool import Capture, Spool, SpoolFull
+from .triggers import IntervalTrigger, Trigger
+from .uploader import Uploader
+
+log = logging.getLogger("picat.capture")
+
+FULL_SPOOL_RECHECK = 1.0
+
+
+def check_camera_id(camera_id: str) -> str:
+    if not CAMERA_PATTERN.fullmatch(camera_id):
+        raise SystemExit(
+            f"CAMERA_ID must be 1-64 letters, digits, '.', '_' or '-' starting with a letter "
+            f"or digit, got {camera_id!r}"
+        )
+    return camera_id
+
+
+def build_capture(frame: Frame, camera_id: str, trigger: str, ttl: int) -> Capture:
+    """The stored form of a frame: a fresh id from its capture time, TTL counted from then."""
+    time_of_day, utc_offset = local_time_fields(frame.timestamp)
+    image = Image(
+        pk=new_image_id(frame.timestamp),
+        timestamp=frame.timestamp,
+        lux=frame.lux,
+        camera=camera_id,
+        trigger=trigger,
+        width=frame.width,
+        height=frame.height,
+        time_of_day=time_of_day,
+        utc_offset=utc_offset,
+        expires_at=frame.timestamp + ttl if ttl > 0 else None,
+        checksum=hashlib.sha256(frame.jpeg).hexdigest(),
+        exposure_time=frame.exposure_time,
+        analogue_gain=frame.analogue_gain,
+        colour_temperature=frame.colour_temperature,
+        lens_position=frame.lens_position,
+    )
+    return Capture(image, frame.jpeg, frame.thumbnail)
+
+
+class CaptureService:
+    def __init__(
+        self,
+        camera: Camera,
+        trigger: Trigger,
+        spool: Spool,
+        uploader: Uploader,
+        camera_id: str,
+        ttl: int,
+    ) -> None:
+        self.camera = camera
+        self.trigger = trigger
+        self.spool = spool
+        self.uploader = uploader
+        self.camera_id = check_camera_id(camera_id)
+        self.ttl = ttl
+        self._last_size = 0
+        self._paused = False
+
+    def _room_for_next(self, stop: threading.Event) -> bool:
+        """False (after a pause) while the spool is full: we stop capturing, never evict."""
+        if self.spool.has_room(self._last_size):
+            if self._paused:
+                log.warning("spool has room again: capturing resumed")
+                self._paused = False
+            return True
+        if not self._paused:
+            log.error(
+                "SPOOL FULL: %s holds %.1f MB (SPOOL_MAX_MB %.0f) and Redis has not taken it: "
+                "capturing is stopped until it does; nothing was deleted",
+                self.spool.directory, self.spool.used_bytes() / 2**20, self.spool.max_bytes / 2**20,
+            )
+            self._paused = True
+        stop.wait(FULL_SPOOL_RECHECK)
+        return False
+
+    def capture_one(self) -> Capture | None:
+        """Take, describe and spool one picture; None if the spool had no room for it."""
+        capture = build_capture(self.camera.capture(), self.camera_id, self.trigger.kind, self.ttl)
+        try:
+            self.spool.put(capture)
+        except SpoolFull as exc:
+            log.error("picture %s not kept: %s", capture.image.pk, exc)
+            return None
+        self._last_size = len(capture.image_data) + len(capture.thumbnail or b"")
+        log.debug("captured %s at %.3f", capture.image.pk, capture.image.timestamp)
+        self.uploader.wake.set()
+        return capture
+
+    def run(self, stop: threading.Event) -> bool:
+        """Capture until the trigger ends or `stop` is set; True when nothing is left spooled."""
+        finish = threading.Event()
+        uploading = threading.Thread(
+            target=self.uploader.run, args=(finish,), name="picat-uploader", daemon=True
+        )
+        uploading.start()
+        try:
+            while self.trigger.wait(stop):
+                if self._room_for_next(stop):
+                    self.capture_one()
+        finally:
+            finish.set()
+            self.uploader.wake.set()
+            uploading.join()
+            self.trigger.close()
+        return not self.spool.pending()
+
+
+def make_service(
+    settings: Settings,
+    config: CaptureConfig,
+    camera: Camera,
+    trigger: Trigger,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+) -> CaptureService:
+    """Wire a service to Redis and the spool from the settings."""
+    spool = Spool(config.spool_dir, config.spool_max_bytes)
+    writer = DurableWriter(connect_single(settings.effective_redis_url), catalogue)
+    return CaptureService(
+        camera, trigger, spool, Uploader(spool, writer, catalogue),
+        settings.camera_id, settings.image_ttl,
+    )
+
+
+def run_capture(
+    settings: Settings,
+    stop: threading.Event,
+    camera: str = "auto",
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+) -> None:
+    """Capture on the interval trigger until `stop` is set; spools through Redis outages."""
+    config = load_capture_config(settings)
+    source = open_camera(camera, config)
+    try:
+        trigger = IntervalTrigger(settings.capture_interval)
+        make_service(settings, config, source, trigger, catalogue).run(stop)
+    finally:
+        source.close()

@@ -1,0 +1,126 @@
+"""The local spool: every capture is on disk until Redis has it durably.
+
+A capture is written here first (to a temporary file, fsynced, then renamed, so a
+file either is complete or does not exist) and removed only after Redis confirmed
+it. Files are named after the image id, a ULID, so sorting names replays in
+capture order, and replaying a file twice rewrites one hash instead of adding a
+second picture. The spool never deletes a capture to make room: when it is full,
+`put` refuses and the caller stops capturing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from picat.schema import Image
+
+MAGIC = b"PICAT-SPOOL-1\n"
+SUFFIX = ".spool"
+REJECTED_SUFFIX = ".bad"
+_LENGTHS = struct.Struct(">III")
+
+
+class SpoolFull(RuntimeError):
+    """No room for another capture within SPOOL_MAX_MB."""
+
+
+class SpoolCorrupt(ValueError):
+    """A spool file that cannot be read back as a capture."""
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One picture as it will be written: the model plus its bytes."""
+
+    image: Image
+    image_data: bytes
+    thumbnail: bytes | None
+
+    def encode(self) -> bytes:
+        header = json.dumps({"id": self.image.pk, "fields": self.image.to_fields()}).encode()
+        thumbnail = self.thumbnail or b""
+        lengths = _LENGTHS.pack(len(header), len(self.image_data), len(thumbnail))
+        return MAGIC + lengths + header + self.image_data + thumbnail
+
+    @classmethod
+    def decode(cls, blob: bytes) -> Capture:
+        start = len(MAGIC) + _LENGTHS.size
+        if not blob.startswith(MAGIC) or len(blob) < start:
+            raise SpoolCorrupt("not a spool file")
+        header_len, data_len, thumb_len = _LENGTHS.unpack(blob[len(MAGIC) : start])
+        if len(blob) != start + header_len + data_len + thumb_len:
+            raise SpoolCorrupt("truncated spool file")
+        try:
+            header = json.loads(blob[start : start + header_len])
+            image = Image.from_fields(header["id"], header["fields"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SpoolCorrupt(f"unreadable header: {exc}") from exc
+        data_start = start + header_len
+        thumbnail = blob[data_start + data_len :]
+        return cls(image, blob[data_start : data_start + data_len], thumbnail or None)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Spool:
+    def __init__(self, directory: Path, max_bytes: int) -> None:
+        self.directory = Path(directory)
+        self.max_bytes = max_bytes
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for leftover in self.directory.glob("*.tmp"):
+            leftover.unlink()
+
+    def used_bytes(self) -> int:
+        total = 0
+        for path in self.directory.glob("*" + SUFFIX):
+            with contextlib.suppress(FileNotFoundError):
+                total += path.stat().st_size
+        return total
+
+    def has_room(self, size: int) -> bool:
+        return self.used_bytes() + size <= self.max_bytes
+
+    def put(self, capture: Capture) -> Path:
+        """Store a capture atomically; raises SpoolFull rather than evict anything."""
+        blob = capture.encode()
+        if not self.has_room(len(blob)):
+            raise SpoolFull(
+                f"spool {self.directory} is full ({self.used_bytes() / 2**20:.1f} MB used, "
+                f"limit {self.max_bytes / 2**20:.0f} MB)"
+            )
+        final = self.directory / (capture.image.pk + SUFFIX)
+        temporary = final.with_suffix(".tmp")
+        with open(temporary, "wb") as out:
+            out.write(blob)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, final)
+        _fsync_directory(self.directory)
+        return final
+
+    def pending(self) -> list[Path]:
+        """Spooled captures, oldest first."""
+        return sorted(self.directory.glob("*" + SUFFIX))
+
+    def read(self, path: Path) -> Capture:
+        return Capture.decode(path.read_bytes())
+
+    def remove(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+
+    def set_aside(self, path: Path) -> Path:
+        """Move an unreadable file out of the replay queue, keeping it for a person to inspect."""
+        target = path.with_suffix(REJECTED_SUFFIX)
+        os.replace(path, target)
+        return target

@@ -1,0 +1,131 @@
+"""What decides when to take a picture: a timer, a GPIO input, motion, or once.
+
+Every trigger has the same two methods: `wait(stop)` blocks until the next picture
+is due and returns True, or returns False once `stop` is set (or, for `once`, after
+its one picture); `close()` releases what it holds. `kind` is what the stored
+picture records in its `trigger` field.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from picat.schema import Trigger as TriggerKind
+
+from .frame import Camera
+from .motion import MotionDetector
+
+MOTION_POLL = 0.1
+GPIO_POLL = 0.1
+
+
+class Trigger(Protocol):
+    kind: TriggerKind
+
+    def wait(self, stop: threading.Event) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class IntervalTrigger:
+    """Fires at once, then every `interval` seconds; a late capture does not cause a burst."""
+
+    kind = TriggerKind.INTERVAL
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if interval <= 0:
+            raise ValueError("the capture interval must be more than 0 seconds")
+        self.interval = interval
+        self.clock = clock
+        self._next: float | None = None
+
+    def wait(self, stop: threading.Event) -> bool:
+        now = self.clock()
+        due = now if self._next is None else self._next
+        if stop.wait(max(0.0, due - now)) or stop.is_set():
+            return False
+        self._next = max(due + self.interval, self.clock())
+        return True
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class OnceTrigger:
+    """`picat capture --once`: one picture, recorded as taken by hand."""
+
+    kind = TriggerKind.MANUAL
+
+    def __init__(self) -> None:
+        self._fired = False
+
+    def wait(self, stop: threading.Event) -> bool:
+        if self._fired or stop.is_set():
+            return False
+        self._fired = True
+        return True
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class GpioTrigger:
+    """A sensor or button on a GPIO pin, through gpiozero (any pin factory, the mock one too).
+
+    `edge` is the pin's physical level change: `rising` (low to high), `falling` or
+    `both`. Edges that arrive while a picture is being taken are merged into one.
+    """
+
+    kind = TriggerKind.SENSOR
+
+    def __init__(self, pin: int, edge: str, pull_up: bool, debounce: float) -> None:
+        try:
+            from gpiozero import DigitalInputDevice
+        except ImportError as exc:
+            raise RuntimeError(
+                f"the GPIO trigger needs gpiozero ({exc}): install the [pi] extra"
+            ) from exc
+        self._fired = threading.Event()
+        self._device = DigitalInputDevice(pin, pull_up=pull_up, bounce_time=debounce or None)
+        # With a pull-up the input reads active when the pin is low, so edges swap.
+        on_rising, on_falling = (
+            ("when_deactivated", "when_activated") if pull_up
+            else ("when_activated", "when_deactivated")
+        )
+        if edge in ("rising", "both"):
+            setattr(self._device, on_rising, self._fired.set)
+        if edge in ("falling", "both"):
+            setattr(self._device, on_falling, self._fired.set)
+
+    def wait(self, stop: threading.Event) -> bool:
+        while not stop.is_set():
+            if self._fired.wait(GPIO_POLL):
+                self._fired.clear()
+                return not stop.is_set()
+        return False
+
+    def close(self) -> None:
+        self._device.close()
+
+
+class MotionTrigger:
+    """Watches the camera's low-resolution stream about ten times a second."""
+
+    kind = TriggerKind.MOTION
+
+    def __init__(self, camera: Camera, detector: MotionDetector) -> None:
+        self.camera = camera
+        self.detector = detector
+
+    def wait(self, stop: threading.Event) -> bool:
+        while not stop.is_set():
+            if self.detector.update(self.camera.preview()):
+                return True
+            stop.wait(MOTION_POLL)
+        return False
+
+    def close(self) -> None:
+        """The camera belongs to the caller."""
