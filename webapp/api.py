@@ -1,0 +1,77 @@
+"""The JSON twins of the gallery and picture pages, and `/healthz`.
+
+`/api/images` takes exactly the gallery's parameters (plus `limit` and `cursor`)
+and answers with the pictures, the cursor of the next page and the `FT.SEARCH`
+command it ran; every error is `{"error": ...}` with a 4xx or 503 status.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from picat.schema import index
+from picat.schema.query import render_command, search
+
+from .context import gallery
+from .lookup import image_or_404
+from .params import parse_view
+from .serialize import image_json
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/api/images")
+def images() -> Response:
+    """A page of pictures that match the filters, in the requested order."""
+    view = parse_view(request.args)
+    app = gallery()
+    page = search(
+        app.redis,
+        view.filters,
+        view.sort,
+        view.limit,
+        view.cursor,
+        secret=app.cursor_secret,
+        catalogue=app.catalogue,
+    )
+    query = view.query_string()
+    return jsonify(
+        images=[image_json(image, query) for image in page.images],
+        next_cursor=page.next_cursor,
+        query="\n".join(render_command(argv) for argv in page.commands),
+    )
+
+
+@bp.get("/api/images/<image_id>")
+def image(image_id: str) -> Response:
+    """One picture's metadata and URLs."""
+    return jsonify(image_json(image_or_404(image_id)))
+
+
+@bp.get("/healthz")
+def health() -> tuple[Response, int]:
+    """Whether Redis answers and the index is there and complete: 200 if so, else 503."""
+    app = gallery()
+    report: dict[str, object] = {"index": app.catalogue.index}
+    try:
+        app.redis.ping()
+        info = index.index_info(app.redis, app.catalogue.index)
+    except Exception as exc:  # any failure here is the answer, not a crash
+        report.update(status="unavailable", redis=f"unreachable: {exc}")
+        return jsonify(report), 503
+    report["redis"] = "ok"
+    if info is None:
+        report.update(status="unavailable", index_state="missing: run `picat schema apply`")
+        return jsonify(report), 503
+    report.update(
+        status="ok",
+        index_state="indexing" if _text(info.get("indexing")) not in ("0", "") else "ready",
+        index_version=_text(info.get("index_name")),
+        documents=int(_text(info.get("num_docs", 0)) or 0),
+        percent_indexed=float(_text(info.get("percent_indexed", 1)) or 0),
+    )
+    return jsonify(report), 200
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,53 @@
+"""The Flask application factory: one Redis client, blueprints, security and errors."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from flask import Flask
+
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
+
+from . import api, errors, gallery, images, picture, security, templating
+from .context import EXTENSION, Gallery
+
+
+def create_app(
+    redis_url: str,
+    *,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    secret_key: bytes | None = None,
+    **config: Any,
+) -> Flask:
+    """A gallery for the catalogue at `redis_url`.
+
+    Without `secret_key` a random one is used, so sessions and paging cursors last
+    only as long as the process; `picat web` passes a persistent one. `config`
+    overrides Flask settings (e.g. `TESTING=True`).
+    """
+    app = Flask(__name__)
+    key = secret_key or secrets.token_bytes(32)
+    app.config.update(
+        SECRET_KEY=key,
+        SESSION_COOKIE_NAME="picat_session",
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config)
+    app.json.sort_keys = False
+    app.extensions[EXTENSION] = Gallery(
+        redis=connect(redis_url),
+        catalogue=catalogue,
+        cursor_secret=hmac.new(key, b"picat paging cursors", hashlib.sha256).digest(),
+    )
+    security.install(app)
+    errors.install(app)
+    templating.install(app)
+    for module in (gallery, picture, images, api):
+        app.register_blueprint(module.bp)
+    return app

@@ -1,0 +1,63 @@
+"""Settings of the web gallery, read from the environment with working defaults.
+
+`PICAT_SECRET_KEY` signs sessions (CSRF tokens) and paging cursors. Without it a
+random key is made once and kept in `<data dir>/secret_key` (mode 0600), so open
+pages, bookmarks with cursors and sessions survive a restart of `picat web`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+SECRET_FILE = "secret_key"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str
+    port: int
+    secret_key: bytes
+
+
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise SystemExit(f"PICAT_WEB_PORT must be a whole number, got {raw!r}") from None
+    if not 0 < port < 65536:
+        raise SystemExit(f"PICAT_WEB_PORT must be between 1 and 65535, got {port}")
+    return port
+
+
+def secret_key(data_dir: Path) -> bytes:
+    """`PICAT_SECRET_KEY`, else the key in `data_dir/secret_key`, created on first use."""
+    from_env = os.environ.get("PICAT_SECRET_KEY", "").strip()
+    if from_env:
+        return from_env.encode()
+    path = Path(data_dir) / SECRET_FILE
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32).encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+def load_web_settings(data_dir: Path) -> WebSettings:
+    return WebSettings(
+        host=os.environ.get("PICAT_WEB_HOST", "").strip() or DEFAULT_HOST,
+        port=_port(os.environ.get("PICAT_WEB_PORT", "").strip() or str(DEFAULT_PORT)),
+        secret_key=secret_key(data_dir),
+    )

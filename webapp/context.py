@@ -1,0 +1,24 @@
+"""What every view needs from the app: one Redis client, the catalogue, the cursor key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import current_app
+
+from picat.schema import Catalogue
+
+EXTENSION = "picat"
+
+
+@dataclass(frozen=True)
+class Gallery:
+    redis: redis.Redis
+    catalogue: Catalogue
+    cursor_secret: bytes
+
+
+def gallery() -> Gallery:
+    """The `Gallery` of the app handling the current request."""
+    return current_app.extensions[EXTENSION]

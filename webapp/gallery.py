@@ -1,0 +1,121 @@
+"""The gallery (`/`) and the fragments htmx swaps into it.
+
+`/` renders a whole page; a filter change asks `/results` for the part below the
+filters and pushes a shareable `/?...` URL; `/more` appends the next keyset page;
+`/count` and `/new` arrive after the grid, so counting never delays it. A bad
+parameter is a 400 whose message sits next to the field it concerns.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, render_template, request
+
+from picat.schema.query import Page, QueryError, Sort, count, count_newer, search
+
+from .context import gallery
+from .params import FILTER_FIELDS, View, parse_view, raw_params
+
+bp = Blueprint("gallery", __name__)
+
+ERROR_SLOTS = (*FILTER_FIELDS, "sort", "other")
+
+
+@dataclass
+class Outcome:
+    """A view and its page of pictures, or the error that stopped it."""
+
+    raw: dict[str, str]
+    view: View | None = None
+    page: Page | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    since: float = 0.0
+
+    @property
+    def status(self) -> int:
+        return 400 if self.errors else 200
+
+    def value(self, name: str, default: str = "") -> str:
+        """What a form field shows: the viewer's input, dates in the viewer's zone."""
+        if name in ("from", "to") and self.view is not None:
+            return self.view.local_input(name)
+        return self.raw.get(name, default)
+
+
+def _run() -> Outcome:
+    outcome = Outcome(raw=raw_params(request.args))
+    try:
+        outcome.view = parse_view(request.args)
+        app = gallery()
+        outcome.page = search(
+            app.redis,
+            outcome.view.filters,
+            outcome.view.sort,
+            outcome.view.limit,
+            outcome.view.cursor,
+            secret=app.cursor_secret,
+            catalogue=app.catalogue,
+        )
+    except QueryError as exc:
+        outcome.errors[exc.field if exc.field in ERROR_SLOTS else "other"] = exc.message
+        return outcome
+    images = outcome.page.images
+    newest_first = outcome.view.sort is Sort.NEWEST and outcome.view.cursor is None
+    outcome.since = images[0].timestamp if newest_first and images else time.time()
+    return outcome
+
+
+def _render(template: str, outcome: Outcome, **context: object) -> Response:
+    html = render_template(template, o=outcome, error_slots=ERROR_SLOTS, **context)
+    response = Response(html, status=outcome.status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@bp.get("/")
+def index() -> Response:
+    """The whole gallery page; `cursor` starts it further down (the no-script "more" link)."""
+    return _render("gallery.html", _run())
+
+
+@bp.get("/results")
+def results() -> Response:
+    """Everything under the filters, for htmx; the browser's URL becomes the shareable one."""
+    outcome = _run()
+    response = _render("_results.html", outcome, oob=True)
+    query = outcome.view.shareable_query() if outcome.view else ""
+    response.headers["HX-Push-Url"] = f"/?{query}" if query else "/"
+    return response
+
+
+@bp.get("/more")
+def more() -> Response:
+    """The next page of cards and a new "more" sentinel, appended to the grid."""
+    return _render("_more.html", _run())
+
+
+@bp.get("/count")
+def matches() -> Response:
+    """How many pictures match, loaded after the grid."""
+    view = parse_view(request.args)
+    app = gallery()
+    total, command = count(app.redis, view.filters, catalogue=app.catalogue)
+    return Response(render_template("_count.html", total=total, command=command, view=view))
+
+
+@bp.get("/new")
+def new() -> Response:
+    """The "N new pictures" banner, polled while the gallery is open."""
+    view = parse_view(request.args)
+    try:
+        since = float(request.args.get("since", ""))
+    except ValueError:
+        since = math.nan
+    if not math.isfinite(since):
+        raise QueryError("since", "'since' must be Unix seconds")
+    app = gallery()
+    fresh = count_newer(app.redis, view.filters, since, catalogue=app.catalogue)
+    return Response(render_template("_new.html", fresh=fresh, view=view))

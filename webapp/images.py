@@ -1,0 +1,93 @@
+"""Image bytes: full pictures, thumbnails and downloads, cacheable forever.
+
+Ids never change content, so each response carries a strong ETag derived from the
+id and `Cache-Control: immutable`; a revalidation is answered with 304 before the
+bytes are read from Redis. Hashes from the seed project have no thumbnail: one is
+made from the full image on first request and stored for the next.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, request
+
+from picat.schema import IMAGE_DATA, THUMBNAIL, Image, store
+
+from . import media
+from .context import gallery
+from .lookup import image_or_404
+
+bp = Blueprint("images", __name__)
+
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+
+
+def _etag(image: Image, variant: str) -> str:
+    return f"{image.pk}-{variant}"
+
+
+def _media_response(image: Image, variant: str, body: bytes | None, mime_type: str) -> Response:
+    response = Response(body, mimetype=mime_type)
+    response.set_etag(_etag(image, variant))
+    response.last_modified = datetime.fromtimestamp(image.timestamp, UTC)
+    response.headers["Cache-Control"] = CACHE_FOREVER
+    if mime_type == media.OPAQUE_TYPE or variant == "download":
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{media.download_name(image)}"'
+        )
+    return response
+
+
+def _not_modified(image: Image, variant: str) -> Response | None:
+    """A 304 when the browser already holds this variant, without reading the bytes."""
+    if not request.if_none_match.contains(_etag(image, variant)):
+        return None
+    response = Response(status=304)
+    response.set_etag(_etag(image, variant))
+    response.headers["Cache-Control"] = CACHE_FOREVER
+    return response
+
+
+def _full(image_id: str, variant: str) -> Response:
+    image = image_or_404(image_id)
+    cached = _not_modified(image, variant)
+    if cached is not None:
+        return cached
+    app = gallery()
+    data = store.load_blob(app.redis, image.pk, IMAGE_DATA, app.catalogue)
+    if data is None:
+        abort(404, f"Picture {image.pk} has no image data.")
+    response = _media_response(image, variant, data, media.served_type(image.mime_type))
+    return response.make_conditional(request)
+
+
+@bp.get("/images/<image_id>/image")
+def full_image(image_id: str) -> Response:
+    """The picture itself, shown inline when its stored type is an allowed image type."""
+    return _full(image_id, "image")
+
+
+@bp.get("/images/<image_id>/download")
+def download(image_id: str) -> Response:
+    """The same bytes as an attachment named after camera and time."""
+    return _full(image_id, "download")
+
+
+@bp.get("/images/<image_id>/thumbnail")
+def thumbnail(image_id: str) -> Response:
+    """The small JPEG for the grid, generated and stored once if the hash has none."""
+    image = image_or_404(image_id)
+    cached = _not_modified(image, "thumbnail")
+    if cached is not None:
+        return cached
+    app = gallery()
+    data = store.load_blob(app.redis, image.pk, THUMBNAIL, app.catalogue)
+    if data is None:
+        full = store.load_blob(app.redis, image.pk, IMAGE_DATA, app.catalogue)
+        data = media.make_thumbnail(full) if full else None
+        if data is None:
+            abort(404, f"Picture {image.pk} cannot be shown as a thumbnail.")
+        store.store_thumbnail(app.redis, image.pk, data, app.catalogue)
+    response = _media_response(image, "thumbnail", data, media.sniffed_type(data))
+    return response.make_conditional(request)

@@ -1,0 +1,70 @@
+"""One picture (`/images/<id>`): the full image, its fields, neighbours, keep and delete.
+
+The gallery's filters ride along in the query string, so previous/next walk the
+same selection in the same order and "back" lands on the same view. Keep and
+delete are POSTs with a CSRF token; both answer with a redirect (303), so a reload
+never repeats them.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+
+from picat.schema import store
+from picat.schema.query import neighbours
+
+from . import media
+from .context import gallery
+from .lookup import image_or_404
+from .params import parse_view
+from .templating import with_query
+
+bp = Blueprint("picture", __name__)
+
+
+@bp.get("/images/<image_id>")
+def show(image_id: str) -> Response:
+    """The picture page; a bad filter parameter is a 400 like in the gallery."""
+    image = image_or_404(image_id)
+    view = parse_view(request.args)
+    app = gallery()
+    previous, following = neighbours(
+        app.redis, image.pk, view.filters, view.sort, catalogue=app.catalogue
+    )
+    query = view.query_string()
+    return Response(
+        render_template(
+            "picture.html",
+            image=image,
+            query=query,
+            previous=previous and with_query(url_for(".show", image_id=previous), query),
+            following=following and with_query(url_for(".show", image_id=following), query),
+            displayable=media.served_type(image.mime_type) != media.OPAQUE_TYPE,
+            download_name=media.download_name(image),
+            now=time.time(),
+        )
+    )
+
+
+@bp.post("/images/<image_id>/keep")
+def keep(image_id: str) -> Response:
+    """Remove the picture's expiry, so retention never deletes it."""
+    image = image_or_404(image_id)
+    app = gallery()
+    store.keep(app.redis, image.pk, app.catalogue)
+    flash("Kept: this picture will never expire.")
+    query = parse_view(request.args).query_string()
+    return redirect(with_query(url_for(".show", image_id=image.pk), query), 303)
+
+
+@bp.post("/images/<image_id>/delete")
+def delete(image_id: str) -> Response:
+    """Delete the picture and go back to the gallery view it was opened from."""
+    image = image_or_404(image_id)
+    app = gallery()
+    store.delete(app.redis, image.pk, app.catalogue)
+    flash("Picture deleted.")
+    query = parse_view(request.args).query_string()
+    return redirect(with_query(url_for("gallery.index"), query), 303)

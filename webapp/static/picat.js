@@ -1,0 +1,71 @@
+// Pi Catalogue gallery behaviour. A static file, because the Content-Security-Policy
+// allows no inline script: local times, the viewer's time zone, filter values kept
+// in htmx's history snapshots, delete confirmation, copy buttons, arrow-key paging.
+(function () {
+  "use strict";
+
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  var formats = {
+    short: new Intl.DateTimeFormat(undefined, {
+      year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"
+    }),
+    long: new Intl.DateTimeFormat(undefined, {dateStyle: "full", timeStyle: "long"})
+  };
+
+  // Rewrite <time datetime> (UTC from the server) in the viewer's own zone, and tell
+  // the filter form which zone its date-time fields are in.
+  function localise(root) {
+    root.querySelectorAll("time[datetime]:not([data-local])").forEach(function (el) {
+      var moment = new Date(el.getAttribute("datetime"));
+      if (isNaN(moment.getTime())) return;
+      el.textContent = (formats[el.dataset.style] || formats.short).format(moment);
+      el.title = el.getAttribute("datetime");
+      el.dataset.local = "";
+    });
+    root.querySelectorAll("input[data-timezone]").forEach(function (el) {
+      if (!el.value) el.value = zone;
+    });
+  }
+
+  // htmx snapshots the page's HTML for the back button; typed values live in
+  // properties, so copy them into attributes first or they would come back empty.
+  function keepFormState() {
+    document.querySelectorAll("form input").forEach(function (el) {
+      if (el.type === "checkbox" || el.type === "radio") el.toggleAttribute("checked", el.checked);
+      else el.setAttribute("value", el.value);
+    });
+    document.querySelectorAll("form select option").forEach(function (el) {
+      el.toggleAttribute("selected", el.selected);
+    });
+  }
+
+  function confirmSubmit(event) {
+    var message = event.target.dataset && event.target.dataset.confirm;
+    if (message && !window.confirm(message)) event.preventDefault();
+  }
+
+  function copy(event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    var source = document.querySelector(button.dataset.copy);
+    if (!source) return;
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      button.textContent = "Copied";
+    });
+  }
+
+  function arrowKeys(event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target.closest("input, select, textarea, button")) return;
+    var rel = {ArrowLeft: "prev", ArrowRight: "next"}[event.key];
+    var link = rel && document.querySelector(".picture-nav a[rel=" + rel + "]");
+    if (link) link.click();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { localise(document); });
+  document.addEventListener("htmx:load", function (event) { localise(event.target); });
+  document.addEventListener("htmx:beforeHistorySave", keepFormState);
+  document.addEventListener("submit", confirmSubmit, true);
+  document.addEventListener("click", copy);
+  document.addEventListener("keydown", arrowKeys);
+})();
