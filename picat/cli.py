@@ -18,38 +18,29 @@ import redis
 
 from picat import __version__
 from picat.settings import Settings, load_settings
+from picat.signals import sigterm_as_interrupt
 
-COMMAND_MODULES = ("picat.capture.commands", "picat.webapp.commands", "picat.up")
+COMMAND_MODULES = ("picat.capture.commands", "picat.webapp.commands", "picat.up", "picat.acl")
 
 
 def _cmd_redis(args: argparse.Namespace, settings: Settings) -> int:
     from picat import embedded
 
+    sigterm_as_interrupt()
     port = args.port or settings.redis_port
     data_dir = Path(args.dir) if args.dir else settings.data_dir / "redis"
+    server = embedded.EmbeddedRedis(port, data_dir)
     try:
-        server = embedded.EmbeddedRedis(port, data_dir).start()
+        server.start()
+        print(f"Redis with RediSearch on {server.url} (data in {data_dir}); Ctrl-C stops it")
+        code = server.process.wait()  # type: ignore[union-attr]
+        print(f"redis-server exited with status {code}", file=sys.stderr)
+        return 1
     except embedded.EmbeddedRedisError as exc:
         print(f"picat redis: {exc}", file=sys.stderr)
         return 2
-    print(f"Redis with RediSearch on {server.url} (data in {data_dir}); Ctrl-C stops it")
-    return _wait_for(server)
-
-
-def _wait_for(server: object) -> int:
-    """Block until the server exits or we are told to stop; SIGTERM acts like Ctrl-C."""
-    import signal
-
-    def _stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        code = server.process.wait()  # type: ignore[attr-defined]
-        print(f"redis-server exited with status {code}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
-        server.stop()  # type: ignore[attr-defined]
+        server.stop()
         print("redis-server stopped cleanly")
         return 0
 

@@ -1,0 +1,282 @@
+"""`picat acl`: least-privilege Redis users for the capture, web and admin roles.
+
+A stolen Pi or a compromised gallery should not be able to wipe or read the
+whole server, so each component gets a user that can do its job and nothing else.
+The roles are data (`ROLES`), rendered as idempotent `ACL SETUSER name reset ...`
+commands for a `Catalogue`.
+
+What the server here (Redis 8.2.3 with RediSearch 2.10.5 as a module) does, which
+shapes the rules:
+- `FT.*` commands belong to no ACL category, so they are named one by one.
+- They declare the index (or alias) name as their key with read-write flags, so a
+  user needs `~idx:images` (not `%R~`) to search; a selector grants that to the
+  `FT.*` commands only, so the name cannot be used as an ordinary key.
+- The hashes a search returns are not checked against key patterns: `FT.SEARCH`
+  on the index reads every picture. Capture therefore gets no `FT.*` at all, and
+  `picat import` (whose duplicate check searches) runs with web credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import redis
+
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
+from picat.schema.index import render_command
+from picat.settings import Settings
+
+USER_PREFIX = "picat-"
+
+# What redis-py sends on connect (CLIENT SETINFO; SELECT for a /<db> URL), health
+# checks (PING) and transactions. AUTH and HELLO need no permission.
+_CLIENT = ("+ping", "+client|setinfo", "+select", "+multi", "+exec", "+discard")
+
+# Everything `picat.schema.index.apply` and `drop` run on the index names.
+_SCHEMA = (
+    "+ft.create",
+    "+ft.alter",
+    "+ft.info",
+    "+ft.aliasadd",
+    "+ft.aliasupdate",
+    "+ft.aliasdel",
+    "+ft.dropindex",
+    "+ft.search",
+    "+ft.aggregate",
+    "+ft.explain",
+    "+ft.profile",
+    "+ft.tagvals",
+)
+
+
+@dataclass(frozen=True)
+class Role:
+    """One Redis user: its commands, its access to the hashes, its index commands."""
+
+    name: str
+    purpose: str
+    commands: tuple[str, ...]
+    hash_access: str  # "%W~" write-only or "~" read-write, on the catalogue's hashes
+    index_commands: tuple[str, ...] = ()
+    index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
+
+    @property
+    def user(self) -> str:
+        return USER_PREFIX + self.name
+
+    @property
+    def password_variable(self) -> str:
+        return f"PICAT_ACL_{self.name.upper()}_PASSWORD"
+
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "capture",
+        "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
+        (*_CLIENT, "+client|id", "+waitaof", "+del", "+hset", "+expireat"),
+        "%W~",
+    ),
+    Role(
+        "web",
+        "the gallery and `picat import`: search, read, delete, keep, add thumbnails",
+        (
+            *_CLIENT,
+            "+client|id",
+            "+waitaof",
+            "+watch",
+            "+unwatch",
+            "+exists",
+            "+hget",
+            "+hmget",
+            "+hset",
+            "+hdel",
+            "+del",
+            "+persist",
+            "+expireat",
+        ),
+        "~",
+        ("+ft.search", "+ft.aggregate", "+ft.info"),
+    ),
+    Role(
+        "admin",
+        "`picat schema apply` and the operator: index changes, any work on the catalogue's "
+        "keys; no flushing, CONFIG, ACL, DEBUG, SHUTDOWN, MODULE or scripts",
+        (
+            *_CLIENT,
+            "+@read",
+            "+@write",
+            "+@keyspace",
+            "+@transaction",
+            "+@connection",
+            "-@dangerous",
+            "-@scripting",
+            "+info",
+            "+ft._list",
+        ),
+        "~",
+        _SCHEMA,
+        index_versions=True,
+    ),
+)
+ROLE_NAMES = tuple(role.name for role in ROLES)
+
+
+def _glob(text: str) -> str:
+    """`text` matched literally inside an ACL key pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def password_hash(password: str) -> str:
+    return hashlib.sha256(password.encode()).hexdigest()
+
+
+def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGUE) -> list[str]:
+    """The `ACL SETUSER` rules; `reset` first makes applying them again harmless."""
+    hashes_pattern = _glob(catalogue.prefix) + "*"
+    out = ["reset", "on", *(f"#{h}" for h in hashes), *role.commands]
+    out.append(role.hash_access + hashes_pattern)
+    if role.index_commands:
+        names = [f"~{_glob(catalogue.index)}"]
+        if role.index_versions:
+            names.append(f"~{_glob(catalogue.versioned_index(''))}*")
+        # Read of the hashes too: query engines that check the index's prefixes need it.
+        selector = [*role.index_commands, *names, f"%R~{hashes_pattern}"]
+        out.append("(" + " ".join(selector) + ")")
+    return out
+
+
+def setuser_command(
+    role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> list[str]:
+    return ["ACL", "SETUSER", role.user, *rules(role, hashes, catalogue)]
+
+
+def role_url(base_url: str, role: Role, password: str) -> str:
+    """`base_url` with this role's user and password in it."""
+    parts = urlsplit(base_url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    netloc = f"{quote(role.user, safe='')}:{quote(password, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A role's password hashes, and the clear text when this run knows it."""
+
+    role: Role
+    hashes: list[str]
+    password: str | None
+    origin: str  # "generated", "environment" or "kept"
+
+
+def choose_credential(role: Role, existing: list[str] | None, rotate: bool) -> Credential:
+    """Password from the environment; else the user's current ones; else a new random one."""
+    from_env = os.environ.get(role.password_variable, "")
+    if from_env:
+        return Credential(role, [password_hash(from_env)], from_env, "environment")
+    if existing and not rotate:
+        return Credential(role, existing, None, "kept")
+    password = secrets.token_urlsafe(32)
+    return Credential(role, [password_hash(password)], password, "generated")
+
+
+def existing_hashes(r: redis.Redis, role: Role) -> list[str] | None:
+    """The SHA-256 password hashes of the role's user on the server, or None if absent."""
+    info = r.acl_getuser(role.user)
+    if not info:
+        return None
+    return [h.decode() if isinstance(h, bytes) else h for h in info["passwords"]]
+
+
+def persist(r: redis.Redis) -> str:
+    """Save the users where the server keeps them, or say why they are in memory only."""
+    aclfile = r.config_get("aclfile").get(b"aclfile", b"").decode()
+    if aclfile:
+        r.execute_command("ACL", "SAVE")
+        return f"saved with ACL SAVE to {aclfile}"
+    config_file = r.info("server").get("config_file", "")
+    config_file = config_file.decode() if isinstance(config_file, bytes) else config_file
+    if config_file:
+        return (
+            "in memory only: run CONFIG REWRITE to keep them in "
+            f"{config_file}, or start Redis with an aclfile"
+        )
+    return (
+        "in memory only (the server has no config file): set the PICAT_ACL_*_PASSWORD "
+        "variables and run `picat acl --apply` again after each restart"
+    )
+
+
+def _url_line(credential: Credential, base_url: str) -> str:
+    role = credential.role
+    if credential.origin == "kept":
+        return f"  {role.name:8} {role.user}: password unchanged"
+    if credential.origin == "environment":
+        url = role_url(base_url, role, "PASSWORD")
+        return f"  {role.name:8} REDIS_URL={url} (PASSWORD = ${role.password_variable})"
+    url = role_url(base_url, role, credential.password or "")
+    return f"  {role.name:8} REDIS_URL={url}"
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the ACL SETUSER commands (stdout) and each role's REDIS_URL (stderr)."""
+    selected = [role for role in ROLES if not args.role or role.name in args.role]
+    url = settings.effective_redis_url
+    r = connect(url) if args.apply else None
+    try:
+        credentials = [
+            choose_credential(role, existing_hashes(r, role) if r else None, args.rotate)
+            for role in selected
+        ]
+        commands = [setuser_command(c.role, c.hashes) for c in credentials]
+        for command in commands:
+            print(render_command(command))
+        if r is not None:
+            for command in commands:
+                r.execute_command(*command)
+            print(f"picat acl: applied {len(commands)} users; {persist(r)}", file=sys.stderr)
+    except redis.exceptions.NoPermissionError as exc:
+        print(
+            f"picat acl: {exc}: --apply needs REDIS_URL to name the default user or "
+            "another user allowed to run ACL GETUSER and ACL SETUSER",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        "picat acl: passwords appear above only as SHA-256 (#...), so the commands are safe "
+        "to keep; the REDIS_URL of each component (new passwords are shown only now):",
+        file=sys.stderr,
+    )
+    for credential in credentials:
+        print(_url_line(credential, url), file=sys.stderr)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    acl = sub.add_parser(
+        "acl",
+        help="print (or --apply) least-privilege Redis users for capture, web and admin",
+        description="Print ACL SETUSER commands for the roles capture, web and admin. "
+        "Passwords come from PICAT_ACL_<ROLE>_PASSWORD; unset, --apply keeps an existing "
+        "user's password and generates one for a new user.",
+    )
+    acl.add_argument(
+        "--apply",
+        action="store_true",
+        help="run the commands against REDIS_URL (the default user or another ACL admin)",
+    )
+    acl.add_argument(
+        "--role", action="append", choices=ROLE_NAMES, help="only this role (repeatable)"
+    )
+    acl.add_argument(
+        "--rotate",
+        action="store_true",
+        help="new random passwords even for existing users (unless set in the environment)",
+    )
+    acl.set_defaults(func=run)
