@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import signal
 import sys
 import threading
 
 from picat import embedded
 from picat.settings import Settings
+from picat.signals import sigterm_as_interrupt
 
 log = logging.getLogger("picat.up")
 
@@ -33,29 +33,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.set_defaults(func=run)
 
 
-def _stop_on_sigterm() -> None:
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from picat.capture.service import run_capture
     from picat.schema import connect, index
     from picat.webapp import create_app
     from picat.webapp.server import serve
 
-    _stop_on_sigterm()
+    sigterm_as_interrupt()
     with contextlib.ExitStack() as stack:
         if settings.redis_url is None:
+            server = embedded.EmbeddedRedis(
+                settings.redis_port, settings.data_dir / "redis", str(settings.data_dir / "redis.log")
+            )
+            stack.callback(server.stop)
             try:
-                server = embedded.EmbeddedRedis(
-                    settings.redis_port,
-                    settings.data_dir / "redis",
-                    str(settings.data_dir / "redis.log"),
-                )
-                stack.enter_context(server)
+                server.start()
             except embedded.EmbeddedRedisError as exc:
                 print(f"picat up: {exc}", file=sys.stderr)
                 return 2
