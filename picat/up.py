@@ -43,7 +43,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with contextlib.ExitStack() as stack:
         if settings.redis_url is None:
             server = embedded.EmbeddedRedis(
-                settings.redis_port, settings.data_dir / "redis", str(settings.data_dir / "redis.log")
+                settings.redis_port,
+                settings.data_dir / "redis",
+                str(settings.data_dir / "redis.log"),
             )
             stack.callback(server.stop)
             try:
