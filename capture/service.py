@@ -81,13 +81,7 @@ class CaptureService:
         self._last_size = 0
         self._paused = False
 
-    def _room_for_next(self, stop: threading.Event) -> bool:
-        """False (after a pause) while the spool is full: we stop capturing, never evict."""
-        if self.spool.has_room(self._last_size):
-            if self._paused:
-                log.warning("spool has room again: capturing resumed")
-                self._paused = False
-            return True
+    def _announce_full(self) -> None:
         if not self._paused:
             log.error(
                 "SPOOL FULL: %s holds %.1f MB (SPOOL_MAX_MB %.0f) and Redis has not taken it: "
@@ -95,18 +89,28 @@ class CaptureService:
                 self.spool.directory, self.spool.used_bytes() / 2**20, self.spool.max_bytes / 2**20,
             )
             self._paused = True
+
+    def _room_for_next(self, stop: threading.Event) -> bool:
+        """False (after a pause) while the spool is full: we stop capturing, never evict."""
+        if self.spool.has_room(self._last_size):
+            if self._paused:
+                log.warning("spool has room again: capturing resumed")
+                self._paused = False
+            return True
+        self._announce_full()
         stop.wait(FULL_SPOOL_RECHECK)
         return False
 
     def capture_one(self) -> Capture | None:
         """Take, describe and spool one picture; None if the spool had no room for it."""
         capture = build_capture(self.camera.capture(), self.camera_id, self.trigger.kind, self.ttl)
+        self._last_size = len(capture.image_data) + len(capture.thumbnail or b"")
         try:
             self.spool.put(capture)
         except SpoolFull as exc:
-            log.error("picture %s not kept: %s", capture.image.pk, exc)
+            log.error("picture %s taken but not kept: %s", capture.image.pk, exc)
+            self._announce_full()
             return None
-        self._last_size = len(capture.image_data) + len(capture.thumbnail or b"")
         log.debug("captured %s at %.3f", capture.image.pk, capture.image.timestamp)
         self.uploader.wake.set()
         return capture

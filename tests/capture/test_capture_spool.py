@@ -1,0 +1,142 @@
+"""The spool: atomic, ordered, bounded, never evicting; and replay through Redis trouble."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+
+from picat.capture.durable import DurableWriter, connect_single
+from picat.capture.service import CaptureService, build_capture
+from picat.capture.spool import Capture, Spool, SpoolFull
+from picat.capture.triggers import IntervalTrigger
+from picat.capture.uploader import Uploader
+from picat.embedded import EmbeddedRedis
+from picat.schema import DEFAULT_CATALOGUE, Catalogue
+
+from ..conftest import free_port
+from .helpers import small_camera
+
+
+def captures(count: int, ttl: int = 0, at: float | None = None) -> list[Capture]:
+    camera = small_camera(clock=(lambda: at) if at is not None else time.time)
+    return [build_capture(camera.capture(), "spool-cam", "interval", ttl) for _ in range(count)]
+
+
+def test_round_trip_in_capture_order(tmp_path: Path) -> None:
+    spool = Spool(tmp_path, 2**20)
+    made = captures(3)
+    for capture in reversed(made):
+        spool.put(capture)
+    back = [spool.read(path) for path in spool.pending()]
+    assert [c.image.pk for c in back] == [c.image.pk for c in made]
+    assert back[0].image == made[0].image
+    assert (back[0].image_data, back[0].thumbnail) == (made[0].image_data, made[0].thumbnail)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_full_spool_refuses_and_keeps_everything(tmp_path: Path) -> None:
+    made = captures(4)
+    size = len(made[0].encode())
+    spool = Spool(tmp_path, int(size * 2.5))
+    spool.put(made[0])
+    spool.put(made[1])
+    with pytest.raises(SpoolFull, match="full"):
+        spool.put(made[2])
+    assert [p.stem for p in spool.pending()] == [made[0].image.pk, made[1].image.pk]
+
+
+def test_unreadable_file_is_set_aside_loudly(
+    tmp_path: Path, redis_url: str, catalogue: Catalogue, caplog: pytest.LogCaptureFixture
+) -> None:
+    spool = Spool(tmp_path, 2**20)
+    (tmp_path / "01ARZ3NDEKTSV4RRFFQ69G5FAV.spool").write_bytes(b"half a file")
+    uploader = Uploader(spool, DurableWriter(connect_single(redis_url), catalogue), catalogue)
+    with caplog.at_level(logging.ERROR):
+        assert uploader.drain_once() == 0
+    assert (tmp_path / "01ARZ3NDEKTSV4RRFFQ69G5FAV.bad").exists()
+    assert "cannot read spooled capture" in caplog.text
+
+
+def test_capture_expired_while_spooled_is_not_written(
+    tmp_path: Path, redis_url: str, r: redis.Redis, catalogue: Catalogue,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    spool = Spool(tmp_path, 2**20)
+    (old,) = captures(1, ttl=3600, at=time.time() - 7200)
+    spool.put(old)
+    uploader = Uploader(spool, DurableWriter(connect_single(redis_url), catalogue), catalogue)
+    with caplog.at_level(logging.WARNING):
+        assert uploader.drain_once() == 0
+    assert "expired while spooled" in caplog.text
+    assert not r.exists(catalogue.key(old.image.pk))
+    assert spool.pending() == []
+
+
+def test_full_spool_stops_capturing_while_redis_is_away(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    one = len(captures(1)[0].encode())
+    spool = Spool(tmp_path, one * 3)
+    nobody = connect_single(f"redis://127.0.0.1:{free_port()}/0")
+    uploader = Uploader(spool, DurableWriter(nobody, DEFAULT_CATALOGUE), DEFAULT_CATALOGUE)
+    service = CaptureService(
+        small_camera(), IntervalTrigger(0.02), spool, uploader, "spool-cam", 0
+    )
+    stop = threading.Event()
+    running = threading.Thread(target=service.run, args=(stop,))
+    with caplog.at_level(logging.WARNING):
+        running.start()
+        time.sleep(1.5)
+        stop.set()
+        running.join(10)
+    assert not running.is_alive()
+    assert "SPOOL FULL" in caplog.text
+    assert "Redis is unreachable" in caplog.text
+    assert 2 <= len(spool.pending()) <= 3
+    assert spool.used_bytes() <= spool.max_bytes
+
+
+@pytest.fixture
+def private_server(embedded_redis: Callable[..., EmbeddedRedis]) -> EmbeddedRedis:
+    return embedded_redis()
+
+
+def test_refused_write_stays_spooled_then_replays(
+    private_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    admin = redis.Redis.from_url(private_server.url)
+    spool = Spool(tmp_path, 2**20)
+    made = captures(3)
+    for capture in made:
+        spool.put(capture)
+    uploader = Uploader(
+        spool, DurableWriter(connect_single(private_server.url)), DEFAULT_CATALOGUE
+    )
+
+    admin.config_set("maxmemory", 1)
+    assert not uploader.try_drain()
+    assert uploader.outage is not None and "maxmemory" in uploader.outage
+    assert len(spool.pending()) == 3
+
+    admin.config_set("maxmemory", 0)
+    assert uploader.try_drain()
+    assert spool.pending() == []
+    assert [admin.exists(DEFAULT_CATALOGUE.key(c.image.pk)) for c in made] == [1, 1, 1]
+
+
+def test_without_aof_the_write_is_accepted_with_one_warning(
+    private_server: EmbeddedRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    redis.Redis.from_url(private_server.url).config_set("appendonly", "no")
+    writer = DurableWriter(connect_single(private_server.url))
+    with caplog.at_level(logging.WARNING):
+        for capture in captures(2):
+            writer.write([capture])
+    assert caplog.text.count("cannot confirm writes on disk") == 1
+    assert not writer.waitaof_supported
