@@ -16,7 +16,7 @@ import redis
 from PIL import Image as PILImage
 from redis.exceptions import NoPermissionError
 
-from picat import acl
+from picat import acl, embedded
 from picat.capture.durable import DurableWriter, connect_single
 from picat.capture.importer import import_files
 from picat.capture.spool import Capture
@@ -185,6 +185,30 @@ def test_admin_creates_and_migrates_the_index_but_cannot_wreck_the_server(
     # The server refuses DEBUG to everyone before ACLs are checked; ask the ACL itself.
     dryrun = root.execute_command("ACL", "DRYRUN", "picat-admin", "DEBUG", "SLEEP", "0")
     assert b"no permissions" in dryrun
+
+
+def test_users_saved_to_the_acl_file_survive_a_restart(
+    embedded_redis: Callable[..., EmbeddedRedis], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aclfile = tmp_path / "users.acl"
+    aclfile.touch()
+    plain = embedded.server_command
+
+    def with_aclfile(*args: object) -> list[str]:
+        return [*plain(*args), "--aclfile", str(aclfile)]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embedded, "server_command", with_aclfile)
+    first = embedded_redis()
+    root = connect(first.url)
+    root.execute_command(*acl.setuser_command(ROLES["web"], [acl.password_hash("pw")]))
+    assert acl.persist(root) == f"saved with ACL SAVE to {aclfile}"
+    first.stop()
+
+    # The search module loads before the ACL file, so rules naming FT.* commands load too.
+    second = embedded_redis(data_dir=first.data_dir)
+    index.apply(connect(second.url))
+    web = connect(acl.role_url(second.url, ROLES["web"], "pw"))
+    assert index.index_info(web, "idx:images") is not None
 
 
 def _picat(url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
