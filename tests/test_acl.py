@@ -172,6 +172,10 @@ def test_admin_creates_and_migrates_the_index_but_cannot_wreck_the_server(
     result = index.apply(admin)
     assert (result.action, result.replaced) == ("migrated", old)
     assert Runner(admin, DEFAULT_CATALOGUE).count("*") == 1
+    # `picat up` runs capture and the gallery in one process with one URL: admin covers both.
+    taken = picture(expires_at=time.time() + 60)
+    DurableWriter(connect_single(server.url("admin"))).write([Capture(taken, b"\xff\xd8", None)])
+    assert store.keep(admin, taken.pk) and store.store_thumbnail(admin, taken.pk, b"thumb")
 
     refused(
         admin,
