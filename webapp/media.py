@@ -23,7 +23,6 @@ SERVED_TYPES = {
 }
 OPAQUE_TYPE = "application/octet-stream"
 THUMBNAIL_BOX = (480, 360)
-THUMBNAIL_TYPE = "image/jpeg"
 _MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),

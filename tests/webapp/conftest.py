@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 
 import flask
@@ -14,7 +15,7 @@ from picat.schema import Catalogue, Image, new_image_id, store
 from picat.schema.clock import local_time_fields
 from picat.webapp import create_app
 
-BASE_TIME = 1_764_000_000.0  # 2025-11-24T16:00:00Z
+BASE_TIME = float(int(time.time()) - 86400)  # yesterday: realistic for the slab scanner
 
 
 def jpeg(colour: tuple[int, int, int] = (90, 140, 200), size: tuple[int, int] = (64, 48)) -> bytes:
@@ -62,5 +63,24 @@ def add_picture(r: redis.Redis, catalogue: Catalogue) -> AddPicture:
         body = data if data is not None else jpeg()
         store.save(r, image, body, jpeg(size=(32, 24)) if thumbnail else None, catalogue)
         return image
+
+    return add
+
+
+@pytest.fixture
+def add_seed_picture(r: redis.Redis, catalogue: Catalogue) -> Callable[..., str]:
+    """A hash as the seed project wrote it: `image:<unix seconds>`, four fields, no thumbnail."""
+
+    def add(seconds: int, data: bytes | None = None, mime_type: str = "image/jpeg") -> str:
+        r.hset(
+            catalogue.prefix + str(seconds),
+            mapping={
+                "image_data": data if data is not None else jpeg((200, 120, 40), (320, 240)),
+                "timestamp": str(seconds),
+                "lux": "12.5",
+                "mime_type": mime_type,
+            },
+        )
+        return str(seconds)
 
     return add

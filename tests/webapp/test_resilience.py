@@ -1,0 +1,33 @@
+"""Redis going away: friendly 503s (page, fragment, JSON), /healthz says why, then recovery."""
+
+from __future__ import annotations
+
+from picat.schema import Catalogue, connect, index
+from picat.webapp import create_app
+
+
+def test_unreachable_redis_is_a_503_and_the_gallery_recovers(embedded_redis, tmp_path):
+    server = embedded_redis(tmp_path / "redis")
+    catalogue = Catalogue(prefix="webtest:image:", index="webtest:idx:images")
+    index.apply(connect(server.url), catalogue)
+    client = create_app(server.url, catalogue=catalogue).test_client()
+    assert client.get("/").status_code == 200
+
+    server.kill()
+    page = client.get("/")
+    assert page.status_code == 503
+    assert "Redis is unreachable" in page.get_data(as_text=True)
+    assert "Traceback" not in page.get_data(as_text=True)
+    fragment = client.get("/new?since=0", headers={"HX-Request": "true"})
+    assert fragment.status_code == 503
+    assert fragment.get_data(as_text=True).startswith('<div class="notice error"')
+    api = client.get("/api/images")
+    assert api.status_code == 503 and "unreachable" in api.get_json()["error"]
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json()["redis"].startswith("unreachable")
+    assert client.get("/images/01ARZ3NDEKTSV4RRFFQ69G5FAV/thumbnail").status_code == 503
+
+    embedded_redis(tmp_path / "redis", port=server.port)
+    assert client.get("/").status_code == 200
+    assert client.get("/healthz").get_json()["status"] == "ok"
