@@ -62,13 +62,13 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 def _cmd_capture(args: argparse.Namespace, settings: Settings) -> int:
     config = load_capture_config(settings)
-    stop = threading.Event()
-    _stop_on_signals(stop)
     try:
         camera = open_camera(args.camera or config.camera, config)
     except CameraUnavailable as exc:
         print(f"picat capture: {exc}", file=sys.stderr)
         return 2
+    stop = threading.Event()
+    _stop_on_signals(stop)
     try:
         trigger = make_trigger(args.trigger or config.trigger, args.once, config, settings, camera)
         service = make_service(settings, config, camera, trigger)

@@ -1,0 +1,105 @@
+"""`picat capture` as users run it, `run_capture` as `picat up` runs it, and bad settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+
+from picat.capture.config import load_capture_config
+from picat.capture.service import run_capture
+from picat.cli import main
+from picat.embedded import EmbeddedRedis
+from picat.schema import Catalogue
+from picat.settings import Settings, load_settings
+
+from ..conftest import free_port
+from .helpers import keys_of, wait_for
+
+
+def capture_once(tmp_path: Path, redis_url: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "PICAT_DATA_DIR": str(tmp_path / "data"),
+        "CAMERA_RESOLUTION": "160x120",
+        "CAMERA_ID": "once-cam",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "picat.cli", "capture", "--once", "--camera", "simulated"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_once_stores_one_manual_picture(
+    embedded_redis: Callable[..., EmbeddedRedis], tmp_path: Path
+) -> None:
+    server = embedded_redis()
+    done = capture_once(tmp_path, server.url)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("stored image:") == 1
+    r = redis.Redis.from_url(server.url)
+    (key,) = r.scan_iter("image:*")
+    assert r.hmget(key, "trigger", "camera") == [b"manual", b"once-cam"]
+    assert list((tmp_path / "data" / "spool").iterdir()) == []
+
+
+def test_once_without_redis_keeps_the_picture_and_says_so(tmp_path: Path) -> None:
+    done = capture_once(tmp_path, f"redis://127.0.0.1:{free_port()}/0")
+    assert done.returncode == 1
+    assert "the next `picat capture` stores it" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(list((tmp_path / "data" / "spool").glob("*.spool"))) == 1
+
+
+def test_picamera2_missing_is_reported_without_a_trace(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["capture", "--once", "--camera", "picamera2"]) == 2
+    assert "python3-picamera2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CAMERA_RESOLUTION", "huge", "CAMERA_RESOLUTION must be WIDTHxHEIGHT"),
+        ("SPOOL_MAX_MB", "-3", "SPOOL_MAX_MB must be a number of megabytes"),
+        ("GPIO_EDGE", "sideways", "GPIO_EDGE must be rising, falling or both"),
+        ("CAMERA", "webcam", "CAMERA must be one of auto, picamera2, simulated"),
+    ],
+)
+def test_bad_settings_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit, match=message):
+        load_capture_config(load_settings())
+
+
+def test_run_capture_until_stopped(
+    redis_url: str, r: redis.Redis, catalogue: Catalogue, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CAMERA_RESOLUTION", "160x120")
+    settings = Settings(
+        redis_url=redis_url, data_dir=tmp_path, redis_port=0, image_ttl=600,
+        camera_id="up-cam", capture_interval=0.2,
+    )
+    stop = threading.Event()
+    running = threading.Thread(target=run_capture, args=(settings, stop, "simulated", catalogue))
+    running.start()
+    try:
+        wait_for(lambda: len(keys_of(r, catalogue)) >= 2)
+    finally:
+        stop.set()
+        running.join(15)
+    assert not running.is_alive()
+    keys = keys_of(r, catalogue)
+    assert {r.hget(key, "trigger") for key in keys} == {b"interval"}
+    assert list((tmp_path / "spool").glob("*.spool")) == []
