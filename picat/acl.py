@@ -104,8 +104,8 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         "admin",
-        "`picat schema apply` and the operator: index changes, any work on the catalogue's "
-        "keys; no flushing, CONFIG, ACL, DEBUG, SHUTDOWN, MODULE or scripts",
+        "`picat schema apply`, `picat up`, the operator: the index and the catalogue's keys, "
+        "nothing @dangerous",
         (
             *_CLIENT,
             "+@read",
@@ -226,6 +226,27 @@ def _url_line(credential: Credential, base_url: str) -> str:
     return f"  {role.name:8} REDIS_URL={url}"
 
 
+_NOT_ROOT = (
+    "--apply needs REDIS_URL to name the default user or another user allowed to run "
+    "ACL GETUSER and ACL SETUSER"
+)
+
+
+def _apply(r: redis.Redis, commands: list[list[str]]) -> int:
+    try:
+        for command in commands:
+            r.execute_command(*command)
+        print(f"picat acl: applied {len(commands)} users; {persist(r)}", file=sys.stderr)
+    except redis.exceptions.NoPermissionError as exc:
+        print(f"picat acl: {exc}: {_NOT_ROOT}", file=sys.stderr)
+        return 1
+    except redis.ResponseError as exc:
+        hint = " (load the search module first)" if "unknown command" in str(exc).lower() else ""
+        print(f"picat acl: Redis refused the users: {exc}{hint}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the ACL SETUSER commands (stdout) and each role's REDIS_URL (stderr)."""
     selected = [role for role in ROLES if not args.role or role.name in args.role]
@@ -236,20 +257,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             choose_credential(role, existing_hashes(r, role) if r else None, args.rotate)
             for role in selected
         ]
-        commands = [setuser_command(c.role, c.hashes) for c in credentials]
-        for command in commands:
-            print(render_command(command))
-        if r is not None:
-            for command in commands:
-                r.execute_command(*command)
-            print(f"picat acl: applied {len(commands)} users; {persist(r)}", file=sys.stderr)
     except redis.exceptions.NoPermissionError as exc:
-        print(
-            f"picat acl: {exc}: --apply needs REDIS_URL to name the default user or "
-            "another user allowed to run ACL GETUSER and ACL SETUSER",
-            file=sys.stderr,
-        )
+        print(f"picat acl: {exc}: {_NOT_ROOT}", file=sys.stderr)
         return 1
+    commands = [setuser_command(c.role, c.hashes) for c in credentials]
+    for command in commands:
+        print(render_command(command))
+    # Shown before applying, so a failure half-way never loses a password already set.
     print(
         "picat acl: passwords appear above only as SHA-256 (#...), so the commands are safe "
         "to keep; the REDIS_URL of each component (new passwords are shown only now):",
@@ -257,7 +271,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     for credential in credentials:
         print(_url_line(credential, url), file=sys.stderr)
-    return 0
+    return _apply(r, commands) if r is not None else 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -267,6 +281,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Print ACL SETUSER commands for the roles capture, web and admin. "
         "Passwords come from PICAT_ACL_<ROLE>_PASSWORD; unset, --apply keeps an existing "
         "user's password and generates one for a new user.",
+        epilog="roles:\n" + "\n".join(f"  {role.name:8} {role.purpose}" for role in ROLES),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     acl.add_argument(
         "--apply",
