@@ -17,7 +17,7 @@ from flask import Blueprint, Response, render_template, request
 from picat.schema.query import Page, QueryError, Sort, count, count_newer, search
 
 from .context import gallery
-from .params import FILTER_FIELDS, View, parse_view, raw_params
+from .params import FILTER_FIELDS, View, parse_view, raw_params, shareable_query
 
 bp = Blueprint("gallery", __name__)
 
@@ -70,9 +70,7 @@ def _run() -> Outcome:
 
 def _render(template: str, outcome: Outcome, **context: object) -> Response:
     html = render_template(template, o=outcome, error_slots=ERROR_SLOTS, **context)
-    response = Response(html, status=outcome.status)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return Response(html, status=outcome.status)
 
 
 @bp.get("/")
@@ -86,7 +84,7 @@ def results() -> Response:
     """Everything under the filters, for htmx; the browser's URL becomes the shareable one."""
     outcome = _run()
     response = _render("_results.html", outcome, oob=True)
-    query = outcome.view.shareable_query() if outcome.view else ""
+    query = shareable_query(outcome.raw)
     response.headers["HX-Push-Url"] = f"/?{query}" if query else "/"
     return response
 

@@ -67,15 +67,6 @@ class View:
     def query_string(self, **extra: str) -> str:
         return urlencode(self.params(**extra))
 
-    def shareable_query(self) -> str:
-        """The parameters as the viewer wrote them (local times stay readable), for the URL."""
-        raw = dict(self.raw)
-        if not (raw.get("from") or raw.get("to")):
-            raw.pop("tz", None)
-        if raw.get("sort") == Sort.NEWEST.value:
-            raw.pop("sort")
-        return urlencode(raw)
-
     def describe(self) -> list[str]:
         """The active filters in words, for an empty result that says why."""
         f = self.filters
@@ -117,6 +108,19 @@ def raw_params(args: Mapping[str, str]) -> dict[str, str]:
         if isinstance(value, str) and value.strip():
             raw[name] = value.strip()
     return raw
+
+
+def shareable_query(raw: Mapping[str, str]) -> str:
+    """The parameters as the viewer wrote them (local times stay readable), for the URL.
+
+    `tz` only matters to `from` and `to`, and `newest` is the default order.
+    """
+    shown = dict(raw)
+    if not (shown.get("from") or shown.get("to")):
+        shown.pop("tz", None)
+    if shown.get("sort") == Sort.NEWEST.value:
+        shown.pop("sort")
+    return urlencode(shown)
 
 
 def parse_view(args: Mapping[str, str]) -> View:

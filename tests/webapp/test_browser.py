@@ -111,6 +111,11 @@ def test_filter_page_open_and_back_keeps_filter_and_scroll(page, add_picture):
     assert abs(page.evaluate("window.scrollY") - scroll) < 5
     assert page.locator(f"#card-{picture_id}").is_visible()
 
+    page.go_back()  # one more step back: the unfiltered gallery
+    page.wait_for_url(page.base_url + "/")
+    assert page.input_value("input[name=lux_min]") == ""
+    expect(page.locator("#count")).to_have_text("40 pictures")
+
 
 def test_bad_input_shows_the_message_next_to_the_field(page, add_picture):
     add_picture()

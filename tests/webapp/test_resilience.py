@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from picat.schema import Catalogue, connect, index
+from picat.schema.query import QueryTimeout
 from picat.webapp import create_app
 
 
@@ -31,3 +32,18 @@ def test_unreachable_redis_is_a_503_and_the_gallery_recovers(embedded_redis, tmp
     embedded_redis(tmp_path / "redis", port=server.port)
     assert client.get("/").status_code == 200
     assert client.get("/healthz").get_json()["status"] == "ok"
+
+
+def test_a_query_over_the_time_limit_is_a_friendly_503(redis_url, catalogue):
+    app = create_app(redis_url, catalogue=catalogue)
+
+    def too_slow() -> str:
+        raise QueryTimeout("Timeout limit was reached")
+
+    app.add_url_rule("/too-slow", view_func=too_slow)
+    app.add_url_rule("/api/too-slow", view_func=too_slow)
+    client = app.test_client()
+    page = client.get("/too-slow")
+    assert page.status_code == 503
+    assert "took Redis too long" in page.get_data(as_text=True)
+    assert client.get("/api/too-slow").get_json()["error"].startswith("This question took")

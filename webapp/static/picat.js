@@ -27,9 +27,11 @@
     });
   }
 
-  // htmx snapshots the page's HTML for the back button; typed values live in
-  // properties, so copy them into attributes first or they would come back empty.
-  function keepFormState() {
+  // htmx snapshots the page's HTML for the back button, and HTML holds a field's
+  // value attribute, not what was typed. Once a filter change is answered (after the
+  // old page was snapshotted, before the new URL is pushed) the typed values become
+  // the attributes, so each snapshot shows the filters of its own URL.
+  function commitFormState() {
     document.querySelectorAll("form input").forEach(function (el) {
       if (el.type === "checkbox" || el.type === "radio") el.toggleAttribute("checked", el.checked);
       else el.setAttribute("value", el.value);
@@ -37,6 +39,16 @@
     document.querySelectorAll("form select option").forEach(function (el) {
       el.toggleAttribute("selected", el.selected);
     });
+  }
+
+  // Enter in a filter field fires both "change" and "submit": the second answer lands
+  // on the URL already shown, so it replaces that history entry instead of doubling it.
+  function beforeHistoryUpdate(event) {
+    var update = event.detail.history;
+    if (update.type === "push" && update.path === location.pathname + location.search) {
+      update.type = "replace";
+    }
+    commitFormState();
   }
 
   function confirmSubmit(event) {
@@ -64,7 +76,7 @@
 
   document.addEventListener("DOMContentLoaded", function () { localise(document); });
   document.addEventListener("htmx:load", function (event) { localise(event.target); });
-  document.addEventListener("htmx:beforeHistorySave", keepFormState);
+  document.addEventListener("htmx:beforeHistoryUpdate", beforeHistoryUpdate);
   document.addEventListener("submit", confirmSubmit, true);
   document.addEventListener("click", copy);
   document.addEventListener("keydown", arrowKeys);
