@@ -77,9 +77,9 @@ def _open_picture(data: bytes) -> PILImage.Image:
     try:
         picture = PILImage.open(io.BytesIO(data))
         picture.load()
-    except (
-        UnidentifiedImageError, PILImage.DecompressionBombError, OSError, SyntaxError, ValueError
-    ) as exc:
+    except UnidentifiedImageError:
+        raise Rejected("not an image (unknown format)") from None
+    except (PILImage.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise Rejected(f"not a readable image ({exc})") from None
     if picture.format not in MIME_TYPES:
         raise Rejected(f"{picture.format} is not JPEG or PNG")
