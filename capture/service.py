@@ -131,6 +131,7 @@ class CaptureService:
             self.uploader.wake.set()
             uploading.join()
             self.trigger.close()
+            self.spool.close()
         return not self.spool.pending()
 
 

@@ -11,6 +11,7 @@ second picture. The spool never deletes a capture to make room: when it is full,
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import struct
@@ -21,12 +22,17 @@ from picat.schema import Image
 
 MAGIC = b"PICAT-SPOOL-1\n"
 SUFFIX = ".spool"
+LOCK_NAME = ".lock"
 REJECTED_SUFFIX = ".bad"
 _LENGTHS = struct.Struct(">III")
 
 
 class SpoolFull(RuntimeError):
     """No room for another capture within SPOOL_MAX_MB."""
+
+
+class SpoolBusy(RuntimeError):
+    """Another process is using this spool directory."""
 
 
 class SpoolCorrupt(ValueError):
@@ -74,12 +80,28 @@ def _fsync_directory(directory: Path) -> None:
 
 
 class Spool:
+    """One process at a time: a second `picat capture` on the same directory would
+    replay the same files and remove the other's half-written ones, so it is refused."""
+
     def __init__(self, directory: Path, max_bytes: int) -> None:
         self.directory = Path(directory)
         self.max_bytes = max_bytes
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.directory / LOCK_NAME, "a")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise SpoolBusy(
+                f"the spool {self.directory} is in use by another `picat capture`: stop it, "
+                "or give this one its own SPOOL_DIR"
+            ) from None
         for leftover in self.directory.glob("*.tmp"):
             leftover.unlink()
+
+    def close(self) -> None:
+        """Let another process use the directory."""
+        self._lock.close()
 
     def used_bytes(self) -> int:
         total = 0

@@ -13,7 +13,7 @@ import redis
 
 from picat.capture.durable import DurableWriter, connect_single
 from picat.capture.service import CaptureService, build_capture
-from picat.capture.spool import Capture, Spool, SpoolFull
+from picat.capture.spool import Capture, Spool, SpoolBusy, SpoolFull
 from picat.capture.triggers import IntervalTrigger
 from picat.capture.uploader import Uploader
 from picat.embedded import EmbeddedRedis
@@ -38,6 +38,14 @@ def test_round_trip_in_capture_order(tmp_path: Path) -> None:
     assert back[0].image == made[0].image
     assert (back[0].image_data, back[0].thumbnail) == (made[0].image_data, made[0].thumbnail)
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_one_process_per_spool_directory(tmp_path: Path) -> None:
+    first = Spool(tmp_path, 2**20)
+    with pytest.raises(SpoolBusy, match="in use by another"):
+        Spool(tmp_path, 2**20)
+    first.close()
+    Spool(tmp_path, 2**20).close()
 
 
 def test_full_spool_refuses_and_keeps_everything(tmp_path: Path) -> None:
