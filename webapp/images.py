@@ -59,7 +59,7 @@ def _full(image_id: str, variant: str) -> Response:
     if data is None:
         abort(404, f"Picture {image.pk} has no image data.")
     response = _media_response(image, variant, data, media.served_type(image.mime_type))
-    return response.make_conditional(request)
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
 
 @bp.get("/images/<image_id>/image")
@@ -90,4 +90,4 @@ def thumbnail(image_id: str) -> Response:
             abort(404, f"Picture {image.pk} cannot be shown as a thumbnail.")
         store.store_thumbnail(app.redis, image.pk, data, app.catalogue)
     response = _media_response(image, "thumbnail", data, media.sniffed_type(data))
-    return response.make_conditional(request)
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))

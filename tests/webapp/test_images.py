@@ -37,6 +37,9 @@ def test_revalidation_is_a_304_and_head_has_no_body(client, add_picture):
     assert int(head.headers["Content-Length"]) == len(client.get(f"/images/{image.pk}/image").data)
     stale = client.get(f"/images/{image.pk}/image", headers={"If-None-Match": '"other"'})
     assert stale.status_code == 200
+    part = client.get(f"/images/{image.pk}/image", headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206
+    assert part.data == stale.data[:10]
 
 
 def test_a_stored_html_type_is_never_served_as_html(client, add_picture):
