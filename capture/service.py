@@ -101,8 +101,8 @@ class CaptureService:
         stop.wait(FULL_SPOOL_RECHECK)
         return False
 
-    def capture_one(self) -> Capture | None:
-        """Take, describe and spool one picture; None if the spool had no room for it."""
+    def capture_one(self) -> None:
+        """Take, describe and spool one picture (dropped, loudly, if the spool had no room)."""
         capture = build_capture(self.camera.capture(), self.camera_id, self.trigger.kind, self.ttl)
         self._last_size = len(capture.image_data) + len(capture.thumbnail or b"")
         try:
@@ -110,10 +110,9 @@ class CaptureService:
         except SpoolFull as exc:
             log.error("picture %s taken but not kept: %s", capture.image.pk, exc)
             self._announce_full()
-            return None
+            return
         log.debug("captured %s at %.3f", capture.image.pk, capture.image.timestamp)
         self.uploader.wake.set()
-        return capture
 
     def run(self, stop: threading.Event) -> bool:
         """Capture until the trigger ends or `stop` is set; True when nothing is left spooled."""

@@ -113,10 +113,10 @@ class Uploader:
         """Drain until `finish` is set, then make one last attempt and report what is left."""
         retry = RETRY_FIRST
         while not finish.is_set():
+            self.wake.clear()
             if self.try_drain():
                 retry = RETRY_FIRST
                 self.wake.wait(IDLE_WAIT)
-                self.wake.clear()
             else:
                 finish.wait(retry)
                 retry = min(RETRY_MAX, retry * 2)
