@@ -83,13 +83,19 @@ class GpioTrigger:
 
     def __init__(self, pin: int, edge: str, pull_up: bool, debounce: float) -> None:
         try:
-            from gpiozero import DigitalInputDevice
+            from gpiozero import DigitalInputDevice, GPIOZeroError
         except ImportError as exc:
             raise RuntimeError(
                 f"the GPIO trigger needs gpiozero ({exc}): install the [pi] extra"
             ) from exc
         self._fired = threading.Event()
-        self._device = DigitalInputDevice(pin, pull_up=pull_up, bounce_time=debounce or None)
+        try:
+            self._device = DigitalInputDevice(pin, pull_up=pull_up, bounce_time=debounce or None)
+        except GPIOZeroError as exc:
+            raise RuntimeError(
+                f"GPIO pin {pin} cannot be used ({exc}); on a machine without GPIO, try "
+                "GPIOZERO_PIN_FACTORY=mock or another --trigger"
+            ) from exc
         # With a pull-up the input reads active when the pin is low, so edges swap.
         on_rising, on_falling = (
             ("when_deactivated", "when_activated") if pull_up
