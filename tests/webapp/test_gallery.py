@@ -146,3 +146,13 @@ def test_kept_pictures_are_marked(client, add_picture):
     cards = html.split('class="card"')
     marked = [card for card in cards if "Kept" in card]
     assert len(marked) == 1 and kept.pk in marked[0]
+
+
+def test_every_view_links_its_json_twin(client, add_picture):
+    for i in range(4):
+        add_picture(i * 60, lux=float(i * 100))
+    html = client.get("/?lux_min=100&sort=darkest").get_data(as_text=True)
+    link = re.search(r'class="json-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert link == "/api/images?lux_min=100&sort=darkest"
+    twin = [image["id"] for image in client.get(link).get_json()["images"]]
+    assert twin == _cards(html)
