@@ -39,9 +39,16 @@ class Outcome:
         return 400 if self.errors else 200
 
     def value(self, name: str, default: str = "") -> str:
-        """What a form field shows: the viewer's input, dates in the viewer's zone."""
+        """What a form field shows: the viewer's input, dates in the view's zone.
+
+        A URL with dates but no `tz` shows them in UTC, and says so in the hidden `tz`
+        field, so the browser does not later read them in its own zone.
+        """
         if name in ("from", "to") and self.view is not None:
             return self.view.local_input(name)
+        if name == "tz" and "tz" not in self.raw and self.view is not None:
+            dated = self.view.filters.start is not None or self.view.filters.end is not None
+            return "UTC" if dated else ""
         return self.raw.get(name, default)
 
 

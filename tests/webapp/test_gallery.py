@@ -84,6 +84,10 @@ def test_shared_url_keeps_local_times_readable(client, add_picture):
     page = client.get("/?from=2025-01-01T06:00&tz=Europe/Berlin").get_data(as_text=True)
     assert re.search(r'name="from"[^>]*value="2025-01-01T06:00"', page)
     assert 'name="tz" value="Europe/Berlin"' in page
+    utc = client.get("/?from=1735711200").get_data(as_text=True)  # 2025-01-01T06:00Z
+    assert re.search(r'name="from"[^>]*value="2025-01-01T06:00"', utc)
+    assert 'name="tz" value="UTC"' in utc
+    assert 'name="tz" value=""' in client.get("/").get_data(as_text=True)
 
 
 def test_load_more_follows_the_cursor_to_the_end(client, add_picture):
