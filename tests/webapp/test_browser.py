@@ -147,3 +147,29 @@ def test_new_pictures_banner_appears_and_shows_them(page, add_picture):
     banner.click()
     page.wait_for_selector(f"#card-{fresh.pk}")
     assert page.locator("#grid .card").first.get_attribute("id") == f"card-{fresh.pk}"
+
+
+def test_picture_keep_delete_and_arrow_keys(page, add_picture):
+    older = add_picture(0, camera="feeder")
+    newer = add_picture(60)
+    page.goto(page.base_url + f"/images/{newer.pk}?camera=garden")
+    expect(page.locator(".picture-nav a[rel=next]")).to_have_count(0)  # the filter holds
+    page.goto(page.base_url + f"/images/{newer.pk}")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(f"**/images/{older.pk}")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(f"**/images/{newer.pk}")
+
+    page.get_by_role("button", name="Keep forever").click()
+    expect(page.locator(".flash")).to_have_text("Kept: this picture will never expire.")
+    expect(page.locator(".details")).to_contain_text("never expires")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(page.base_url + f"/images/{newer.pk}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete").click()
+    page.wait_for_url(page.base_url + "/")
+    expect(page.locator(".flash")).to_have_text("Picture deleted.")
+    expect(page.locator("#grid .card")).to_have_count(1)
+    assert page.locator("#grid .card").first.get_attribute("id") == f"card-{older.pk}"
