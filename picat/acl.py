@@ -79,7 +79,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
-        (*_CLIENT, "+client|id", "+waitaof", "+del", "+hset", "+expireat"),
+        (*_CLIENT, "+client|id", "+waitaof", "+del", "+hset", "+pexpireat"),
         "%W~",
     ),
     Role(
@@ -97,7 +97,7 @@ ROLES: tuple[Role, ...] = (
             "+hdel",
             "+del",
             "+persist",
-            "+expireat",
+            "+pexpireat",
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),

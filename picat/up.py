@@ -22,24 +22,38 @@ log = logging.getLogger("picat.up")
 
 def register(sub: argparse._SubParsersAction) -> None:
     up = sub.add_parser("up", help="run everything: embedded Redis, capture, web gallery")
-    up.add_argument("--host", default="127.0.0.1", help="address the gallery listens on")
-    up.add_argument("--port", type=int, default=8000, help="port of the gallery")
+    up.add_argument("--host", help="address the gallery listens on (PICAT_WEB_HOST)")
+    up.add_argument("--port", type=int, help="port of the gallery (PICAT_WEB_PORT)")
     up.add_argument(
         "--camera",
-        default="auto",
         choices=("auto", "picamera2", "simulated", "none"),
-        help="camera to capture from; 'none' serves the gallery only",
+        help="camera to capture from (CAMERA, default auto); 'none' serves the gallery only",
     )
     up.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def _capture(settings: Settings, stop: threading.Event, camera: str) -> None:
+    """Capture until stopped; a capture that cannot run is logged, the gallery stays up."""
+    from picat.capture.picamera import CameraUnavailable
     from picat.capture.service import run_capture
+    from picat.capture.spool import SpoolBusy
+
+    try:
+        run_capture(settings, stop, camera)
+    except (CameraUnavailable, SpoolBusy, SystemExit) as exc:
+        log.error("capture is not running: %s", exc)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from picat.capture.config import load_capture_config
     from picat.schema import connect, index
     from picat.webapp import create_app
+    from picat.webapp.config import load_web_settings
     from picat.webapp.server import serve
 
     sigterm_as_interrupt()
+    web = load_web_settings(settings.data_dir)
+    camera = args.camera or load_capture_config(settings).camera
     with contextlib.ExitStack() as stack:
         if settings.redis_url is None:
             server = embedded.EmbeddedRedis(
@@ -59,16 +73,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("index: %s", result.describe("idx:images"))
 
         stop = threading.Event()
-        if args.camera != "none":
+        if camera != "none":
             capture = threading.Thread(
-                target=run_capture, args=(settings, stop, args.camera), name="capture", daemon=True
+                target=_capture, args=(settings, stop, camera), name="capture", daemon=True
             )
             capture.start()
             stack.callback(capture.join, 30)
             stack.callback(stop.set)
-        log.info("gallery on http://%s:%d/", args.host, args.port)
+        host, port = args.host or web.host, args.port or web.port
+        log.info("gallery on http://%s:%d/", host, port)
         try:
-            serve(create_app(url), args.host, args.port)
+            serve(create_app(url, secret_key=web.secret_key), host, port)
         except KeyboardInterrupt:
             log.info("stopping")
+        except OSError as exc:
+            print(
+                f"picat up: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr
+            )
+            return 1
     return 0

@@ -21,7 +21,7 @@ def save(
 ) -> None:
     """Write a picture and its expiry in one MULTI/EXEC, so no hash lives without its TTL.
 
-    `image.expires_at` (Unix seconds) becomes the key's EXPIREAT; None keeps it forever.
+    `image.expires_at` (Unix seconds) becomes the key's PEXPIREAT; None keeps it forever.
     Writing the same id again rewrites the same hash, which makes replays idempotent.
     """
     key = catalogue.key(image.pk)
@@ -33,7 +33,7 @@ def save(
         pipe.delete(key)
         pipe.hset(key, mapping=fields)
         if image.expires_at is not None:
-            pipe.expireat(key, int(image.expires_at))
+            pipe.pexpireat(key, int(image.expires_at * 1000))
         pipe.execute()
 
 

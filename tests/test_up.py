@@ -1,0 +1,62 @@
+"""`picat up` on a fresh data directory: embedded Redis, index, capture, gallery, clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import redis
+
+from picat.embedded import port_is_free
+
+from .conftest import free_port
+
+
+@pytest.mark.slow
+def test_picat_up_serves_the_gallery_over_a_real_index(tmp_path: Path) -> None:
+    redis_port, web_port = free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
+        "PICAT_DATA_DIR": str(tmp_path),
+        "PICAT_REDIS_PORT": str(redis_port),
+        "CAPTURE_INTERVAL": "0.5",
+        "CAMERA_RESOLUTION": "320x240",
+        "CAMERA_ID": "up-test",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "picat.cli", "up", "--port", str(web_port), "--camera", "simulated"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        r = redis.Redis(port=redis_port, protocol=2)
+        deadline = time.monotonic() + 60
+        total = 0
+        while time.monotonic() < deadline and total < 2:
+            time.sleep(0.5)
+            try:
+                total = r.execute_command("FT.SEARCH", "idx:images", "*", "LIMIT", "0", "0")[0]
+            except (redis.ConnectionError, redis.ResponseError):
+                continue
+        assert total >= 2, "no captured picture reached the index"
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/", timeout=10) as page:
+            html = page.read().decode()
+        assert page.status == 200 and "FT.SEARCH" in html and "up-test" in html
+
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, output
+    assert "Traceback" not in output
+    assert port_is_free(redis_port) and port_is_free(web_port)
+    assert (tmp_path / "redis" / "appendonlydir").is_dir()
