@@ -117,3 +117,21 @@ def test_healthz_says_when_the_index_is_missing(redis_url, bare_catalogue):
     page = client.get("/")
     assert page.status_code == 503
     assert "picat schema apply" in page.get_data(as_text=True)
+
+
+def test_time_of_day_window_across_midnight(client, add_picture):
+    late = add_picture(0, time_of_day=23 * 3600)
+    early = add_picture(60, time_of_day=1 * 3600)
+    add_picture(120, time_of_day=12 * 3600)
+    ids = _ids(client.get("/api/images?tod_from=22:00&tod_to=02:00&sort=oldest"))
+    assert ids == [late.pk, early.pk]
+
+
+def test_a_cursor_only_works_for_the_view_it_came_from(client, add_picture):
+    for i in range(3):
+        add_picture(i * 60, lux=100.0 + i)
+    cursor = client.get("/api/images?limit=1&lux_min=50").get_json()["next_cursor"]
+    assert client.get(f"/api/images?limit=1&lux_min=50&cursor={cursor}").status_code == 200
+    other = client.get(f"/api/images?limit=1&lux_min=60&cursor={cursor}")
+    assert other.status_code == 400
+    assert other.get_json()["error"].startswith("cursor")
