@@ -19,6 +19,10 @@ def test_secret_key_is_made_once_with_mode_0600(tmp_path, monkeypatch):
     assert secret_key(tmp_path / "data") == first
     monkeypatch.setenv("PICAT_SECRET_KEY", "from-the-environment")
     assert secret_key(tmp_path / "data") == b"from-the-environment"
+    monkeypatch.delenv("PICAT_SECRET_KEY")
+    path.write_bytes(b"")
+    with pytest.raises(SystemExit, match="is empty"):
+        secret_key(tmp_path / "data")
 
 
 def test_host_and_port_from_the_environment(tmp_path, monkeypatch):
