@@ -1,0 +1,105 @@
+"""Throughput of `picat import` on full-size JPEGs, and where its time goes.
+
+Three imports of the same files into one private Redis (append-only on, as `picat
+redis` runs it, since the importer confirms with WAITAOF): the `picat import`
+command end to end (interpreter start-up included); the importer in-process
+(`import_files`), for the steady rate; and the importer in-process under cProfile,
+whose cumulative times split the work into decoding (open, decode, thumbnail, lux
+estimate), writing to Redis (the MULTI/EXEC per picture), waiting for the closing
+WAITAOF (up to a second with `appendfsync everysec`), the duplicate check (one
+FT.SEARCH per file) and the rest (reading, hashing).
+Profiling slows the Python parts a little; only its shares are reported.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from picat.capture.durable import connect_single
+from picat.capture.importer import import_files
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, index
+
+from .photos import SIZE, write_photos
+from .servers import private_redis
+
+THUMBNAIL_SIZE = 320
+PARTS = {
+    "decode": (("importer.py", "describe_file"),),
+    "redis_write": (("store.py", "save"),),
+    "aof_confirm": (("durable.py", "confirm"),),
+    "duplicate_check": (("importer.py", "already_imported"),),
+}
+"""Each part of the import, as the (module file, function) pairs whose time it is."""
+
+
+def _cumulative(stats: pstats.Stats, module: str, function: str) -> float:
+    """Seconds spent in a function and everything it called, over all its calls."""
+    return sum(
+        row[3] for (path, _, name), row in stats.stats.items()  # type: ignore[attr-defined]
+        if name == function and Path(path).name == module
+    )
+
+
+def _in_process(url: str, paths: list[Path], tag: str) -> tuple[float, int]:
+    catalogue = Catalogue(prefix=f"{tag}:image:", index=f"{tag}:idx:images")
+    r = connect_single(url)
+    index.apply(r, catalogue)
+    began = time.perf_counter()
+    report = import_files(r, paths, "bench", 0, THUMBNAIL_SIZE, catalogue, progress=False)
+    return time.perf_counter() - began, len(report.imported)
+
+
+def _profiled(url: str, paths: list[Path]) -> dict[str, float]:
+    catalogue = Catalogue(prefix="profiled:image:", index="profiled:idx:images")
+    r = connect_single(url)
+    index.apply(r, catalogue)
+    profile = cProfile.Profile()
+    profile.runcall(import_files, r, paths, "bench", 0, THUMBNAIL_SIZE, catalogue, False)
+    stats = pstats.Stats(profile)
+    total = _cumulative(stats, "importer.py", "import_files")
+    shares = {
+        part: sum(_cumulative(stats, module, name) for module, name in functions) / total
+        for part, functions in PARTS.items()
+    }
+    shares["other"] = 1.0 - sum(shares.values())
+    return shares
+
+
+def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
+    paths = write_photos(workdir / "photos", count, seed)
+    sizes = [path.stat().st_size for path in paths]
+    picat = Path(sys.executable).with_name("picat")
+    with private_redis(durable=True) as (url, r):
+        index.apply(r, DEFAULT_CATALOGUE)
+        env = {
+            **os.environ, "REDIS_URL": url, "IMAGE_TTL": "0", "CAMERA_ID": "bench",
+            "PICAT_DATA_DIR": str(workdir / "data"),
+        }
+        began = time.perf_counter()
+        subprocess.run(
+            [str(picat), "import", str(workdir / "photos")], env=env, check=True,
+            capture_output=True,
+        )
+        cli_seconds = time.perf_counter() - began
+        cli_imported = int(r.execute_command(
+            "FT.SEARCH", DEFAULT_CATALOGUE.index, "*", "LIMIT", "0", "0")[0])
+        seconds, imported = _in_process(url, paths, "inprocess")
+        shares = _profiled(url, paths)
+    return {
+        "files": count,
+        "picture_size": f"{SIZE[0]}x{SIZE[1]}",
+        "mean_file_bytes": sum(sizes) / len(sizes),
+        "cli_seconds": cli_seconds,
+        "cli_imported": cli_imported,
+        "cli_pictures_per_s": cli_imported / cli_seconds,
+        "in_process_seconds": seconds,
+        "in_process_pictures_per_s": imported / seconds,
+        "shares": shares,
+    }

