@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=("auto", "picamera2", "simulated", "none"),
         help="camera to capture from (CAMERA, default auto); 'none' serves the gallery only",
     )
+    up.add_argument(
+        "--no-auth", action="store_true",
+        help="serve the gallery without a password even on a non-loopback address",
+    )
     up.set_defaults(func=run)
 
 
@@ -48,11 +52,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from picat.capture.config import load_capture_config
     from picat.schema import connect, index
     from picat.webapp import create_app
+    from picat.webapp.authconfig import load_auth_settings
     from picat.webapp.config import load_web_settings
     from picat.webapp.server import serve
 
     sigterm_as_interrupt()
     web = load_web_settings(settings.data_dir)
+    host, port = args.host or web.host, args.port or web.port
+    access = load_auth_settings(host, no_auth=args.no_auth, command="picat up")
     camera = args.camera or load_capture_config(settings).camera
     with contextlib.ExitStack() as stack:
         if settings.redis_url is None:
@@ -80,10 +87,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             capture.start()
             stack.callback(capture.join, 30)
             stack.callback(stop.set)
-        host, port = args.host or web.host, args.port or web.port
         log.info("gallery on http://%s:%d/", host, port)
         try:
-            serve(create_app(url, secret_key=web.secret_key), host, port)
+            app = create_app(
+                url, secret_key=web.secret_key,
+                auth_settings=access.auth, trust_proxy=access.trust_proxy,
+            )
+            serve(app, host, port)
         except KeyboardInterrupt:
             log.info("stopping")
         except OSError as exc:

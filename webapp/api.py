@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from picat.schema import index
 from picat.schema.query import render_command, search
 
+from .auth import current_role, public_health
 from .context import gallery
 from .lookup import image_or_404
 from .params import parse_view
@@ -50,7 +51,15 @@ def image(image_id: str) -> Response:
 
 @bp.get("/healthz")
 def health() -> tuple[Response, int]:
-    """Whether Redis answers and the index is there and complete: 200 if so, else 503."""
+    """Whether Redis answers and the index is there and complete: 200 if so, else 503.
+
+    Without a login it says only that, and why not: no counts, names or addresses.
+    """
+    report, status = _health()
+    return jsonify(report if current_role() else public_health(report)), status
+
+
+def _health() -> tuple[dict[str, object], int]:
     app = gallery()
     report: dict[str, object] = {"index": app.catalogue.index}
     try:
@@ -58,11 +67,11 @@ def health() -> tuple[Response, int]:
         info = index.index_info(app.redis, app.catalogue.index)
     except Exception as exc:  # any failure here is the answer, not a crash
         report.update(status="unavailable", redis=f"unreachable: {exc}")
-        return jsonify(report), 503
+        return report, 503
     report["redis"] = "ok"
     if info is None:
         report.update(status="unavailable", index_state="missing: run `picat schema apply`")
-        return jsonify(report), 503
+        return report, 503
     report.update(
         status="ok",
         index_state="indexing" if _text(info.get("indexing")) not in ("0", "") else "ready",
@@ -70,7 +79,7 @@ def health() -> tuple[Response, int]:
         documents=int(_text(info.get("num_docs", 0)) or 0),
         percent_indexed=float(_text(info.get("percent_indexed", 1)) or 0),
     )
-    return jsonify(report), 200
+    return report, 200
 
 
 def _text(value: object) -> str:

@@ -11,7 +11,7 @@ from flask import Flask
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
 
-from . import api, errors, gallery, images, picture, security, templating
+from . import api, auth, curation, errors, gallery, images, picture, security, templating
 from .context import EXTENSION, Gallery
 
 
@@ -20,12 +20,16 @@ def create_app(
     *,
     catalogue: Catalogue = DEFAULT_CATALOGUE,
     secret_key: bytes | None = None,
+    auth_settings: auth.Auth | None = None,
+    trust_proxy: int = 0,
     **config: Any,
 ) -> Flask:
     """A gallery for the catalogue at `redis_url`.
 
     Without `secret_key` a random one is used, so sessions and paging cursors last
-    only as long as the process; `picat web` passes a persistent one. `config`
+    only as long as the process; `picat web` passes a persistent one. Without
+    `auth_settings` nobody needs to log in (`picat web` allows that on loopback only);
+    `trust_proxy` is how many proxies' X-Forwarded-* headers to believe. `config`
     overrides Flask settings (e.g. `TESTING=True`).
     """
     app = Flask(__name__)
@@ -45,6 +49,8 @@ def create_app(
         cursor_secret=hmac.new(key, b"picat paging cursors", hashlib.sha256).digest(),
     )
     security.install(app)
+    auth.install(app, auth_settings, trust_proxy)
+    curation.install(app, redis_url)
     errors.install(app)
     templating.install(app)
     for module in (gallery, picture, images, api):

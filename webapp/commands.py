@@ -7,18 +7,25 @@ import sys
 
 from picat.settings import Settings
 
+from . import passwd_command
 from .config import DEFAULT_HOST, DEFAULT_PORT
 
 
 def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     from .app import create_app
+    from .authconfig import load_auth_settings
     from .config import load_web_settings
     from .server import serve
 
     web = load_web_settings(settings.data_dir)
-    app = create_app(settings.effective_redis_url, secret_key=web.secret_key)
+    host = args.host or web.host
+    access = load_auth_settings(host, no_auth=args.no_auth)
+    app = create_app(
+        settings.effective_redis_url, secret_key=web.secret_key,
+        auth_settings=access.auth, trust_proxy=access.trust_proxy,
+    )
     try:
-        serve(app, args.host or web.host, args.port or web.port)
+        serve(app, host, args.port or web.port)
     except OSError as exc:
         print(f"picat web: cannot listen on {args.host or web.host}:{args.port or web.port}: "
               f"{exc.strerror or exc}", file=sys.stderr)
@@ -35,4 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     web.add_argument(
         "--port", type=int, help=f"TCP port (PICAT_WEB_PORT, default {DEFAULT_PORT})"
     )
+    web.add_argument(
+        "--no-auth", action="store_true",
+        help="serve without a password even on a non-loopback address (with a warning)",
+    )
     web.set_defaults(func=_cmd_web)
+    passwd_command.register(sub)

@@ -20,7 +20,9 @@ from .lookup import image_or_404
 
 bp = Blueprint("images", __name__)
 
-CACHE_FOREVER = "public, max-age=31536000, immutable"
+# `private`: the gallery may sit behind a login, so no shared cache (a proxy, a
+# tunnel) may keep a copy to hand to someone else.
+CACHE_FOREVER = "private, max-age=31536000, immutable"
 
 
 def _etag(image: Image, variant: str) -> str:

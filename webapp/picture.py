@@ -3,7 +3,7 @@
 The gallery's filters ride along in the query string, so previous/next walk the
 same selection in the same order and "back" lands on the same view. Keep and
 delete are POSTs with a CSRF token; both answer with a redirect (303), so a reload
-never repeats them.
+never repeats them, and only once Redis has the change on disk (`curation`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,14 @@ from picat.schema.query import neighbours
 
 from . import media
 from .context import gallery
+from .curation import curator
 from .lookup import image_or_404
 from .params import parse_view
 from .templating import with_query
 
 bp = Blueprint("picture", __name__)
+
+NOT_ON_DISK = " (Redis has not yet confirmed it on disk: a crash now could undo it.)"
 
 
 @bp.get("/images/<image_id>")
@@ -52,9 +55,9 @@ def show(image_id: str) -> Response:
 def keep(image_id: str) -> Response:
     """Remove the picture's expiry, so retention never deletes it."""
     image = image_or_404(image_id)
-    app = gallery()
-    store.keep(app.redis, image.pk, app.catalogue)
-    flash("Kept: this picture will never expire.")
+    catalogue = gallery().catalogue
+    _, on_disk = curator().apply(lambda r: store.keep(r, image.pk, catalogue))
+    flash("Kept: this picture will never expire." + ("" if on_disk else NOT_ON_DISK))
     query = parse_view(request.args).query_string()
     return redirect(with_query(url_for(".show", image_id=image.pk), query), 303)
 
@@ -63,8 +66,8 @@ def keep(image_id: str) -> Response:
 def delete(image_id: str) -> Response:
     """Delete the picture and go back to the gallery view it was opened from."""
     image = image_or_404(image_id)
-    app = gallery()
-    store.delete(app.redis, image.pk, app.catalogue)
-    flash("Picture deleted.")
+    catalogue = gallery().catalogue
+    _, on_disk = curator().apply(lambda r: store.delete(r, image.pk, catalogue))
+    flash("Picture deleted." + ("" if on_disk else NOT_ON_DISK))
     query = parse_view(request.args).query_string()
     return redirect(with_query(url_for("gallery.index"), query), 303)

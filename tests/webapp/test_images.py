@@ -17,7 +17,7 @@ def test_full_image_is_served_with_its_type_and_cache_headers(client, add_pictur
     assert response.mimetype == "image/jpeg"
     assert response.data[:3] == b"\xff\xd8\xff"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Cache-Control"] == "private, max-age=31536000, immutable"
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["ETag"] == f'"{image.pk}-image"'
