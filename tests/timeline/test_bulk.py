@@ -1,0 +1,79 @@
+"""Bulk delete and keep against a real Redis: kept pictures are safe, foreign keys untouched."""
+
+from __future__ import annotations
+
+import redis
+
+from picat.schema import Catalogue, Image, new_image_id, store
+from picat.schema.bulk import count as bulk_count
+from picat.schema.bulk import delete_ids, delete_step, keep_ids, keep_step, selection
+from picat.schema.query import Filters
+
+BASE = 1_790_000_000.0
+
+
+def _add(r: redis.Redis, catalogue: Catalogue, n: int, *, kept_every: int = 0) -> list[str]:
+    ids = []
+    for i in range(n):
+        kept = kept_every and i % kept_every == 0
+        image = Image(
+            pk=new_image_id(BASE + i),
+            timestamp=BASE + i,
+            lux=float(i),
+            camera="garden",
+            expires_at=None if kept else 4_000_000_000.0,
+        )
+        store.save(r, image, b"jpeg", None, catalogue)
+        ids.append(image.pk)
+    return ids
+
+
+def _left(r: redis.Redis, catalogue: Catalogue) -> set[str]:
+    return {catalogue.id_from_key(k) for k in r.scan_iter(match=catalogue.prefix + "*")}
+
+
+def test_delete_ids_skips_kept_unless_asked(r: redis.Redis, catalogue: Catalogue) -> None:
+    ids = _add(r, catalogue, 12, kept_every=3)  # 0, 3, 6, 9 are kept
+    tally = delete_ids(r, ids, batch=5, catalogue=catalogue)
+    assert (tally.done, tally.kept) == (8, 4)
+    assert _left(r, catalogue) == {ids[i] for i in (0, 3, 6, 9)}
+    assert delete_ids(r, ids, include_kept=True, catalogue=catalogue).done == 4
+    assert _left(r, catalogue) == set()
+
+
+def test_delete_all_matching_in_batches_never_touches_other_keys(
+    r: redis.Redis, catalogue: Catalogue
+) -> None:
+    ids = _add(r, catalogue, 23, kept_every=4)
+    outsider = catalogue.prefix.removesuffix("image:") + "other:" + ids[1]
+    r.set(outsider, "not a picture")
+    try:
+        wanted = selection(Filters(lux_min=5), before=BASE + 20)  # lux 5..20 -> 16 pictures
+        assert bulk_count(r, wanted, catalogue=catalogue) == 16
+        assert bulk_count(r, selection(Filters(lux_min=5), before=BASE + 20, expiring_only=True),
+                          catalogue=catalogue) == 12
+        steps = []
+        while True:
+            step = delete_step(r, wanted, include_kept=False, batch=5, catalogue=catalogue)
+            steps.append(step)
+            if step.finished:
+                break
+        assert sum(s.tally.done for s in steps) == 12
+        assert len(steps) == 4  # 5 + 5 + 2, then nothing left
+        expected = {ids[i] for i in range(23) if i < 5 or i > 20 or i % 4 == 0}
+        assert _left(r, catalogue) == expected
+        assert r.get(outsider) == b"not a picture"
+    finally:
+        r.delete(outsider)
+
+
+def test_keep_ids_and_keep_all_matching(r: redis.Redis, catalogue: Catalogue) -> None:
+    ids = _add(r, catalogue, 10)
+    assert keep_ids(r, ids[:3], catalogue=catalogue).done == 3
+    assert r.ttl(catalogue.key(ids[0])) == -1
+    assert store.load(r, ids[0], catalogue).expires_at is None
+    step = keep_step(r, selection(Filters(lux_max=6)), batch=100, catalogue=catalogue)
+    assert (step.found, step.tally.done) == (4, 4)  # 3..6; 0..2 were already kept
+    assert keep_step(r, selection(Filters(lux_max=6)), catalogue=catalogue).finished
+    assert [r.ttl(catalogue.key(i)) == -1 for i in ids] == [True] * 7 + [False] * 3
+    assert delete_ids(r, ids, catalogue=catalogue).kept == 7

@@ -1,0 +1,92 @@
+"""A zip of many pictures, streamed as it is written: memory stays at one batch of pictures.
+
+`zipfile` writes into a sink that only collects bytes; after each picture the sink
+is emptied into the response, so the archive is never held whole. The response stream
+cannot seek, and `zipfile` handles that itself (data descriptors after each file).
+Entries are `ZIP_STORED`: JPEGs do not shrink, and deflating them only costs CPU.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+import redis
+
+from picat.schema import IMAGE_DATA, Catalogue, Image
+
+from .media import SERVED_TYPES, served_type
+
+ZIP_BATCH = 50
+
+
+class _Sink:
+    """A write-only, unseekable file that hands its bytes over when asked."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._written = 0
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(data if isinstance(data, bytes) else bytes(data))
+        self._written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._written
+
+    def flush(self) -> None:
+        """Nothing to do: bytes leave through `take`."""
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+class Names:
+    """File names by capture time (UTC) and camera, unique within one archive."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def __call__(self, image: Image) -> str:
+        moment = datetime.fromtimestamp(image.timestamp, UTC)
+        stamp = moment.strftime("%Y-%m-%dT%H-%M-%S") + f".{moment.microsecond // 1000:03d}Z"
+        stem = f"{stamp}_{image.camera or 'picture'}"
+        extension = SERVED_TYPES.get(served_type(image.mime_type), "bin")
+        name, number = f"{stem}.{extension}", 1
+        while name in self._used:
+            number += 1
+            name = f"{stem}_{number}.{extension}"
+        self._used.add(name)
+        return name
+
+
+def stream_zip(
+    r: redis.Redis, batches: Iterable[list[Image]], catalogue: Catalogue
+) -> Iterator[bytes]:
+    """The zip's bytes, a picture at a time, read a batch at a time; pictures gone are left out."""
+    sink = _Sink()
+    names = Names()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
+        for images in batches:
+            with r.pipeline(transaction=False) as pipe:
+                for image in images:
+                    pipe.hget(catalogue.key(image.pk), IMAGE_DATA)
+                blobs = pipe.execute()
+            for image, data in zip(images, blobs, strict=True):
+                if data is None:
+                    continue
+                info = zipfile.ZipInfo(names(image), _zip_time(image.timestamp))
+                info.compress_type = zipfile.ZIP_STORED
+                archive.writestr(info, data)
+                yield sink.take()
+    yield sink.take()
+
+
+def _zip_time(timestamp: float) -> tuple[int, int, int, int, int, int]:
+    """Zip dates have no zone: UTC, as in the name (and no earlier than 1980, zip's epoch)."""
+    moment = datetime.fromtimestamp(max(timestamp, 315532800), UTC)
+    return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
