@@ -23,7 +23,7 @@ import json
 
 import redis
 
-from picat.schema import Catalogue
+from picat.schema import Catalogue, Image
 
 SEED_FIELDS = ("timestamp", "lux", "mime_type")
 PAGE = 24
@@ -74,6 +74,15 @@ def floor_ids(r: redis.Redis, catalogue: Catalogue, query: str) -> list[bytes]:
     reply = r.execute_command(
         "FT.SEARCH", catalogue.index, query, "NOCONTENT", "SORTBY", "timestamp", "DESC",
         "LIMIT", "0", str(PAGE),
+    )
+    return reply[1:]
+
+
+def floor_rows(r: redis.Redis, catalogue: Catalogue, query: str) -> list[bytes]:
+    """The floor query returning the fields a card shows instead of ids only."""
+    reply = r.execute_command(
+        "FT.SEARCH", catalogue.index, query, "RETURN", str(len(Image.METADATA_FIELDS)),
+        *Image.METADATA_FIELDS, "SORTBY", "timestamp", "DESC", "LIMIT", "0", str(PAGE),
     )
     return reply[1:]
 

@@ -8,7 +8,9 @@ whose cumulative times split the work into decoding (open, decode, thumbnail, lu
 estimate), writing to Redis (the MULTI/EXEC per picture), waiting for the closing
 WAITAOF (up to a second with `appendfsync everysec`), the duplicate check (one
 FT.SEARCH per file) and the rest (reading, hashing).
-Profiling slows the Python parts a little; only its shares are reported.
+Profiling slows the Python parts a little; only its shares are reported. Beside
+them, the cost of decoding one file fully and with JPEG draft scaling (what a
+thumbnail needs), to size the cheapest fix.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from PIL import Image as PILImage
+
 from picat.capture.durable import connect_single
 from picat.capture.importer import import_files
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, index
@@ -30,6 +34,7 @@ from .photos import SIZE, write_photos
 from .servers import private_redis
 
 THUMBNAIL_SIZE = 320
+DECODE_SAMPLE = 50
 PARTS = {
     "decode": (("importer.py", "describe_file"),),
     "redis_write": (("store.py", "save"),),
@@ -72,6 +77,17 @@ def _profiled(url: str, paths: list[Path]) -> dict[str, float]:
     return shares
 
 
+def _decode_ms(paths: list[Path], draft: bool) -> float:
+    """Mean milliseconds to decode one file fully, or with JPEG draft scaling to ~320 px."""
+    began = time.perf_counter()
+    for path in paths:
+        with PILImage.open(path) as picture:
+            if draft:
+                picture.draft("RGB", (THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            picture.load()
+    return (time.perf_counter() - began) * 1000 / len(paths)
+
+
 def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
     paths = write_photos(workdir / "photos", count, seed)
     sizes = [path.stat().st_size for path in paths]
@@ -92,6 +108,7 @@ def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
             "FT.SEARCH", DEFAULT_CATALOGUE.index, "*", "LIMIT", "0", "0")[0])
         seconds, imported = _in_process(url, paths, "inprocess")
         shares = _profiled(url, paths)
+    sample = paths[:DECODE_SAMPLE]
     return {
         "files": count,
         "picture_size": f"{SIZE[0]}x{SIZE[1]}",
@@ -102,4 +119,6 @@ def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
         "in_process_seconds": seconds,
         "in_process_pictures_per_s": imported / seconds,
         "shares": shares,
+        "decode_full_ms": _decode_ms(sample, draft=False),
+        "decode_draft_ms": _decode_ms(sample, draft=True),
     }

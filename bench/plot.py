@@ -11,6 +11,7 @@ from .report import Results, size_name
 SERIES = (
     ("gallery:newest", "ours: gallery first page", "-o", "tab:blue"),
     ("gallery:page_1000", "ours: page 1,000 (cursor)", "--o", "tab:blue"),
+    ("query:newest", "ours: query layer alone, first page", ":o", "tab:cyan"),
     ("naive:newest", "seed now: naive FT.SEARCH first page", "-s", "tab:red"),
     ("naive:page_1000", "seed now: naive LIMIT 23976 24", "--s", "tab:red"),
     ("scan:newest", "seed first: SCAN + HMGET", "-^", "tab:orange"),

@@ -12,6 +12,7 @@ ROWS = (
     ("naive:newest", "Naive FT.SEARCH `*` SORTBY timestamp DESC LIMIT 0 24 (seed now)"),
     ("scan:newest", "SCAN `image:*` + HMGET of the newest 24 (seed first)"),
     ("floor:newest", "Floor: one FT.SEARCH returning the same 24 ids"),
+    ("floor:newest_fields", "Floor with the cards' 15 metadata fields (RETURN)"),
     ("gallery:page_1000", "Gallery, page 1,000 via cursor (ours)"),
     ("naive:page_1000", "Naive FT.SEARCH LIMIT 23976 24 (page 1,000)"),
     ("floor:page_1000", "Floor for page 1,000"),
@@ -168,7 +169,7 @@ def page_load_table(results: Results) -> list[str]:
 
 def memory_table(results: Results) -> list[str]:
     def mem(field: str) -> Callable[[dict[str, Any]], str]:
-        return lambda r: f"{r['memory'][field]:,.0f}"
+        return lambda r: f"{r['memory'][field]:,.0f}" if field in r["memory"] else "n/a"
 
     rows = [
         _per_size(results, "All overhead: used_memory grown minus blob bytes, per picture",
@@ -177,6 +178,8 @@ def memory_table(results: Results) -> list[str]:
                   mem("hash_overhead_per_picture_bytes")),
         _per_size(results, "Index alone: FT.INFO total_index_memory_sz_mb per picture",
                   mem("index_per_picture_bytes_ft_info")),
+        _per_size(results, "What-if: the same metadata in a hash without blobs (listpack)",
+                  mem("metadata_only_hash_bytes")),
     ]
     return _table(["Memory per picture (bytes)", *map(size_name, sorted(results))], rows)
 
@@ -195,6 +198,8 @@ def shared_tables(shared: dict[str, Any]) -> list[str]:
              f"{imp['cli_pictures_per_s']:.1f} pictures/s ({imp['cli_seconds']:.1f} s)"],
             ["`import_files` in process", f"{imp['in_process_pictures_per_s']:.1f} pictures/s"],
             ["Where the time goes (cProfile shares)", shares],
+            ["Decoding one file: full / JPEG draft at 320 px (ms)",
+             f"{imp.get('decode_full_ms', 0):.1f} / {imp.get('decode_draft_ms', 0):.1f}"],
         ],
     )
     lines += [""]

@@ -98,6 +98,8 @@ def run(
                for key in baselines.floor_ids(r, catalogue, text)]
         facts["floor_returns_our_page"][name] = ids == [image["id"] for image in images]
         actions[f"floor:{name}"] = lambda: baselines.floor_ids(r, catalogue, text)
+        if name == "newest":
+            actions["floor:newest_fields"] = lambda: baselines.floor_rows(r, catalogue, text)
 
     for view in all_views:
         actions[f"gallery:{view.name}"] = _get(client, "/?" + urlencode(view.params))
