@@ -11,7 +11,19 @@ from flask import Flask
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
 
-from . import api, auth, curation, errors, gallery, images, picture, security, templating
+from . import (
+    api,
+    auth,
+    bulk,
+    curation,
+    errors,
+    gallery,
+    images,
+    picture,
+    security,
+    templating,
+    timeline,
+)
 from .context import EXTENSION, Gallery
 
 
@@ -53,6 +65,6 @@ def create_app(
     curation.install(app, redis_url)
     errors.install(app)
     templating.install(app)
-    for module in (gallery, picture, images, api):
+    for module in (gallery, picture, images, api, timeline, bulk):
         app.register_blueprint(module.bp)
     return app

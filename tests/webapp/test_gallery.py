@@ -68,7 +68,7 @@ def test_results_fragment_pushes_a_shareable_url_and_updates_field_errors(client
     assert response.headers["HX-Push-Url"] == "/?lux_min=100"
     assert _cards(html) == [bright.pk]
     assert '<output id="error-lux_min" class="field-error" hx-swap-oob="true"></output>' in html
-    assert "<form" not in html
+    assert "<form id=\"filters\"" not in html  # the filters stay; the selection form is new
     bad = client.get("/results?lux_min=abc&tz=Europe/Berlin", headers=HX)
     assert bad.status_code == 400
     assert bad.headers["HX-Push-Url"] == "/?lux_min=abc"  # a reload shows the same message
