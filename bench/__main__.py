@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .machine import source
 from .plot import plot
 from .report import markdown
 from .run import run_shared, run_size
@@ -55,13 +56,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the import and page-weight scenarios")
     args = parser.parse_args(argv)
     sizes = [parse_size(part) for part in args.sizes.split(",") if part.strip()]
+    code = source()
 
     for n in sizes:
         path = args.out / f"n-{n}.json"
         if path.exists() and not args.fresh:
             print(f"N={n:,}: kept from {path}", flush=True)
             continue
-        _write(path, run_size(n, args.runs, args.seed, args.http_runs))
+        _write(path, run_size(n, args.runs, args.seed, args.http_runs, code))
     shared_path = args.out / "shared.json"
     if not args.skip_shared and (args.fresh or not shared_path.exists()):
         _write(shared_path, run_shared(args.import_files, args.seed, args.http_runs))

@@ -38,6 +38,25 @@ def _package(name: str) -> str:
         return "not installed"
 
 
+def source() -> dict[str, Any]:
+    """The commit measured, and any uncommitted changes to the code under test.
+
+    Taken when the run starts, since that is the code Python imports.
+    """
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                                  check=True).stdout.rstrip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    changed = git("status", "--porcelain", "--", "schema", "webapp", "capture", "picat")
+    return {"commit": git("rev-parse", "--short", "HEAD") or "unknown",
+            "uncommitted": [line[3:] for line in changed.splitlines()]}
+
+
 def describe(r: redis.Redis) -> dict[str, Any]:
     modules = {
         (m.get(b"name") or m.get("name")).decode(): int(m.get(b"ver") or m.get("ver"))

@@ -118,6 +118,14 @@ def _mismatches(result: dict[str, Any]) -> str:
     return "**NO**: " + ", ".join(wrong) if wrong else "yes"
 
 
+def _source(result: dict[str, Any]) -> str:
+    code = result.get("source")
+    if not code:
+        return "not recorded"
+    dirty = code["uncommitted"]
+    return code["commit"] + (f" + uncommitted {', '.join(dirty)}" if dirty else "")
+
+
 def dataset_table(results: Results) -> list[str]:
     def walked(res: dict[str, Any]) -> str:
         return f"{res['facts']['walk_ids']:,} / {res['facts']['walk_distinct_ids']:,}"
@@ -146,6 +154,7 @@ def dataset_table(results: Results) -> list[str]:
         _per_size(results, "Naive query returns our first page",
                   lambda r: _yes_no(r["facts"]["naive_returns_our_page"])),
         _per_size(results, "Measured at (UTC)", lambda r: r["measured_at"]),
+        _per_size(results, "Code measured (git, at the start of the run)", _source),
     ]
     return _table(["Catalogue", *map(size_name, sorted(results))], rows)
 

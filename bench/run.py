@@ -27,7 +27,9 @@ SECRET = b"bench-secret"
 SEED_PAGE = 9
 
 
-def run_size(n: int, runs: int, seed: int, http_runs: int) -> dict[str, Any]:
+def run_size(
+    n: int, runs: int, seed: int, http_runs: int, code: dict[str, Any]
+) -> dict[str, Any]:
     """Load N pictures into a private Redis, then time every scenario against it."""
     catalogue = DEFAULT_CATALOGUE
     realistic = n <= dataset.REALISTIC_UP_TO
@@ -58,6 +60,7 @@ def run_size(n: int, runs: int, seed: int, http_runs: int) -> dict[str, Any]:
         "n": n,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": machine,
+        "source": code,
         "dataset": {
             "pictures": loaded.pictures,
             "load_seconds": loaded.seconds,
