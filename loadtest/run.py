@@ -1,0 +1,171 @@
+"""Load test: N pictures, C concurrent clients for S seconds against `picat web`'s server.
+
+    python -m loadtest.run                      # 100,000 pictures, 32 clients, 60 s
+    python -m loadtest.run --pictures 500 --clients 4 --seconds 3    # a smoke run
+
+Starts a private embedded Redis in a temporary directory (never a user's data),
+writes the pictures with `bench.dataset` (the benchmark's synthetic fleet, tiny real
+JPEG thumbnails), serves the gallery with waitress in a separate process with a
+password and an API token, and drives it with `loadtest.clients`. Prints requests
+per second, p50 and p99 per kind of request, and the errors; `--json` saves them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.dataset import TINY_EDGE, load, pictures, thumbnail_pool
+from picat.embedded import EmbeddedRedis
+from picat.schema import Catalogue, connect, index
+
+from .clients import MIX, Results, hammer
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = Catalogue(prefix="loadtest:image:", index="loadtest:idx:images")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_indexed(r: Any, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = index.index_info(r, CATALOGUE.index) or {}
+        if str(info.get("indexing", b"0")) in ("0", "b'0'") and float(
+            info.get("percent_indexed", 0) or 0
+        ) >= 1:
+            return
+        time.sleep(0.5)
+    raise TimeoutError("the index did not finish")
+
+
+def _wait_listening(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the gallery exited with status {server.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError("the gallery did not start listening")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+def summarise(results: Results, seconds: float) -> dict[str, Any]:
+    kinds: dict[str, Any] = {}
+    everything: list[float] = []
+    for kind in (*MIX, "total"):
+        times = everything if kind == "total" else results.latencies.get(kind, [])
+        errors = sum(results.errors.values()) if kind == "total" else results.errors.get(kind, 0)
+        kinds[kind] = {
+            "requests": len(times), "per_second": round(len(times) / seconds, 1),
+            "p50_ms": round(percentile(times, 0.50) * 1000, 1),
+            "p99_ms": round(percentile(times, 0.99) * 1000, 1),
+            "mean_ms": round(statistics.fmean(times) * 1000, 1) if times else 0.0,
+            "errors": errors,
+        }
+        if kind != "total":
+            everything.extend(times)
+    return kinds
+
+
+def table(kinds: dict[str, Any]) -> str:
+    lines = [
+        "| Request | Requests | Req/s | p50 ms | p99 ms | Errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for kind, row in kinds.items():
+        lines.append(
+            f"| {kind} | {row['requests']:,} | {row['per_second']} | {row['p50_ms']} | "
+            f"{row['p99_ms']} | {row['errors']} |"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtest.run", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--pictures", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="picat-loadtest-") as tmp:
+        redis_server = EmbeddedRedis(free_port(), Path(tmp) / "redis", str(Path(tmp) / "redis.log"))
+        with redis_server:
+            r = connect(redis_server.url)
+            index.apply(r, CATALOGUE)
+            began = time.perf_counter()
+            pool = thumbnail_pool(TINY_EDGE, args.seed)
+            report = load(r, pictures(args.pictures, args.seed, time.time() - 60, pool), CATALOGUE)
+            _wait_indexed(r)
+            print(f"loaded and indexed {report.pictures:,} pictures in "
+                  f"{time.perf_counter() - began:.1f} s", flush=True)
+
+            port, token = free_port(), secrets.token_urlsafe(32)
+            env = {
+                **os.environ, "LOADTEST_REDIS_URL": redis_server.url, "LOADTEST_PORT": str(port),
+                "LOADTEST_PREFIX": CATALOGUE.prefix, "LOADTEST_INDEX": CATALOGUE.index,
+                "LOADTEST_TOKEN": token, "LOADTEST_PASSWORD": secrets.token_urlsafe(16),
+                "LOADTEST_SECRET": secrets.token_hex(32),
+            }
+            gallery = subprocess.Popen(
+                [sys.executable, "-m", "loadtest.serve"], cwd=ROOT, env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )
+            try:
+                _wait_listening(port, gallery)
+                results = hammer(port, token, args.clients, args.seconds, args.seed)
+            finally:
+                gallery.terminate()
+                _, stderr = gallery.communicate(timeout=30)
+    kinds = summarise(results, args.seconds)
+    print(table(kinds))
+    for sample in results.error_samples:
+        print("error:", sample)
+    figures = {
+        "pictures": report.pictures, "clients": args.clients, "seconds": args.seconds,
+        "machine": machine(), "kinds": kinds, "errors": results.error_samples,
+    }
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    if kinds["total"]["errors"]:
+        print(stderr.decode(errors="replace")[-3000:], file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
