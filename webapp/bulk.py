@@ -14,6 +14,7 @@ delete unless "include kept" is ticked. Zips are streamed (`archive.py`).
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Iterator
@@ -80,7 +81,7 @@ def _number(name: str, default: float = 0.0) -> float:
         value = float(raw) if raw else default
     except ValueError:
         raise QueryError(name, f"{raw[:20]!r} is not a number") from None
-    if not value == value or abs(value) > 1e12:  # NaN or absurd
+    if not math.isfinite(value) or abs(value) > 1e12:
         raise QueryError(name, f"{raw[:20]!r} is out of range")
     return value
 
@@ -129,18 +130,6 @@ def keep() -> Response:
     return _curate("keep")
 
 
-def _progress(view: View, action: str, include_kept: bool) -> Response:
-    """The progress page of an "all matching" run, frozen at this moment."""
-    before = time.time()
-    app = gallery()
-    constraints = matching(
-        view.filters, before=before, expiring_only=action == "keep" or not include_kept
-    )
-    total = count_matching(app.redis, constraints, catalogue=app.catalogue)
-    state = _State(action, include_kept, before, total, done=0, kept=0, finished=total == 0)
-    return Response(render_template("bulk_progress.html", s=state, view=view))
-
-
 @dataclass(frozen=True)
 class _State:
     """Where an "all matching" run is; it travels in the step form, not on the server."""
@@ -157,6 +146,18 @@ class _State:
     @property
     def verb(self) -> str:
         return "Deleted" if self.action == "delete" else "Kept"
+
+
+def _progress(view: View, action: str, include_kept: bool) -> Response:
+    """The progress page of an "all matching" run, frozen at this moment."""
+    before = time.time()
+    app = gallery()
+    constraints = matching(
+        view.filters, before=before, expiring_only=action == "keep" or not include_kept
+    )
+    total = count_matching(app.redis, constraints, catalogue=app.catalogue)
+    state = _State(action, include_kept, before, total, done=0, kept=0, finished=total == 0)
+    return Response(render_template("bulk_progress.html", s=state, view=view))
 
 
 @bp.post("/bulk/step")
