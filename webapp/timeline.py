@@ -11,6 +11,7 @@ filter form, which then asks for the results as any filter change does.
 from __future__ import annotations
 
 import os
+import time
 from datetime import date, datetime, timedelta, tzinfo
 from urllib.parse import urlencode
 
@@ -119,12 +120,22 @@ def chart() -> Response:
     )
 
 
+def _profile_days(view: View) -> int:
+    """`PICAT_HEATMAP_DAYS`, or fewer when the range covers fewer dates."""
+    days = heatmap_days()
+    start, end = view.filters.start, view.filters.end
+    if start is None:
+        return days
+    last = datetime.fromtimestamp(time.time() if end is None else end, view.tz).date()
+    return max(1, min(days, (last - datetime.fromtimestamp(start, view.tz).date()).days + 1))
+
+
 @bp.get("/profile")
 def heat() -> Response:
     """The heat map fragment: pictures by hour (across) and date (down), coloured by lux."""
     view = parse_view(request.args)
     app = gallery()
-    result = profile(app.redis, view.filters, days=heatmap_days(), catalogue=app.catalogue)
+    result = profile(app.redis, view.filters, days=_profile_days(view), catalogue=app.catalogue)
     links = Links(view)
     drawn = heat_map(
         result,

@@ -97,3 +97,12 @@ def test_profile_fragment_links_cells_to_the_time_of_day(client, add_picture):
     assert "tod_from=" in cells[0][1] and "from=" in cells[0][1]
     assert re.search(r'fill="#[0-9a-f]{6}"', html)
     assert 'id="profile-commands" hx-swap-oob="true"' in html
+
+
+def test_profile_shows_only_the_dates_of_a_short_range(client, add_picture):
+    picture = add_picture(0)
+    day = datetime.fromtimestamp(picture.timestamp, ZoneInfo("UTC")).date().isoformat()
+    html = client.get(f"/profile?from={day}T00:00&to={day}T23:59:59&tz=UTC").get_data(
+        as_text=True
+    )
+    assert html.count('class="tick day"') == 1 and "last 1 days" not in html
