@@ -34,13 +34,22 @@ from .query.text import TIME_OF_DAY, TIMESTAMP, Constraints
 DEFAULT_DAYS = 14
 MAX_DAYS = 62
 _EPOCH = date(1970, 1, 1)
+PRECISION = 0.01  # seconds: how far `Cell.first` and `Cell.last` may be off, with margin
 
 
 
 @dataclass(frozen=True)
 class Cell:
+    """One hour of one date; `first` and `last` are the capture times of its pictures.
+
+    RediSearch returns MIN and MAX with 12 significant digits, so for today's Unix
+    times they are within 5 ms of the stored value (see `PRECISION`).
+    """
+
     count: int
     mean_lux: float | None
+    first: float
+    last: float
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,13 @@ class Profile:
     days: list[date]
     cells: dict[tuple[date, int], Cell]
     commands: list[list[str]]
+
+    def span(self, day: date) -> tuple[float, float] | None:
+        """The first and last capture time on `day`, None when it has no pictures."""
+        cells = [cell for (d, _), cell in self.cells.items() if d == day]
+        if not cells:
+            return None
+        return min(c.first for c in cells), max(c.last for c in cells)
 
     @property
     def top_lux(self) -> float:
@@ -67,6 +83,8 @@ def profile_argv(index: str, query: str, rows: int) -> list[str]:
         "REDUCE", "COUNT", "0", "AS", "pictures",
         "REDUCE", "SUM", "1", "@lux", "AS", "lux_sum",
         "REDUCE", "SUM", "1", "@has_lux", "AS", "lux_pictures",
+        "REDUCE", "MIN", "1", "@timestamp", "AS", "first",
+        "REDUCE", "MAX", "1", "@timestamp", "AS", "last",
         "LIMIT", "0", str(rows),
         *DIALECT,
     ]  # fmt: skip
@@ -96,7 +114,9 @@ def profile(
             day = _EPOCH + timedelta(days=int(float(fields["day"])))
             lux_pictures = int(float(fields.get("lux_pictures") or 0))
             mean = float(fields.get("lux_sum") or 0) / lux_pictures if lux_pictures else None
-            found[(day, int(float(fields["hour"])))] = Cell(int(fields["pictures"]), mean)
+            found[(day, int(float(fields["hour"])))] = Cell(
+                int(fields["pictures"]), mean, float(fields["first"]), float(fields["last"])
+            )
     # The end's date at the camera is between its UTC date and the next one (UTC+14).
     latest = _EPOCH + timedelta(seconds=end)
     last = max((d for d, _ in found if d <= latest + timedelta(days=1)), default=latest)

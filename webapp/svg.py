@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from picat.schema.profile import Profile
+from picat.schema.profile import Cell, Profile
 from picat.schema.timeline import Timeline
 
 WIDTH = 1000.0
@@ -181,8 +181,8 @@ class HeatMap:
 
 def heat_map(
     profile: Profile,
-    cell_link: Callable[[date, int], Link],
-    day_link: Callable[[date], Link],
+    cell_link: Callable[[Cell, int], Link],
+    day_link: Callable[[date], Link | None],
     hour_link: Callable[[int], Link],
 ) -> HeatMap:
     """Hours across, dates down (newest last), each cell coloured by its mean lux."""
@@ -200,7 +200,7 @@ def heat_map(
             )
             cells.append(
                 HeatCell(HEAT_LEFT + hour * CELL_W, HEAT_TOP + row * CELL_H,
-                         lux_colour(cell.mean_lux, top_lux), label, cell_link(day, hour))
+                         lux_colour(cell.mean_lux, top_lux), label, cell_link(cell, hour))
             )
     rows = [
         Tick(HEAT_LEFT - 4, HEAT_TOP + row * CELL_H + CELL_H - 3, f"{day:%a %d %b}", day_link(day))

@@ -10,14 +10,15 @@ filter form, which then asks for the results as any filter change does.
 
 from __future__ import annotations
 
+import math
 import os
 import time
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from picat.schema.profile import DEFAULT_DAYS, MAX_DAYS, profile
+from picat.schema.profile import DEFAULT_DAYS, MAX_DAYS, PRECISION, profile
 from picat.schema.query import render_command
 from picat.schema.timeline import parse_unit, timeline
 
@@ -86,12 +87,17 @@ class Links:
             "tod_to": None if hour == 23 else f"{hour + 1:02d}:00",
         }
 
-    def day(self, day: date, **changes: str | None) -> Link:
+    def instants(self, first: float, last: float, **changes: str | None) -> Link:
+        """From the first to the last of some pictures, to the millisecond around them.
+
+        The heat map's dates are the camera's, which need not be the viewer's: links
+        to its cells and dates use the capture times found there, not a local day.
+        """
         tz = self.view.tz
-        start = datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
-        following = day + timedelta(days=1)
-        end = datetime(following.year, following.month, following.day, tzinfo=tz).timestamp()
-        return self.span(start, end, **changes)
+        first, last = first - PRECISION, last + PRECISION  # MIN/MAX come back rounded
+        start = datetime.fromtimestamp(math.floor(first * 1000) / 1000, tz)
+        end = datetime.fromtimestamp(math.ceil(last * 1000) / 1000, tz)
+        return self.make(**{"from": local_input(start), "to": local_input(end)}, **changes)
 
 
 def _fragment_query(view: View, **extra: str) -> str:
@@ -139,8 +145,8 @@ def heat() -> Response:
     links = Links(view)
     drawn = heat_map(
         result,
-        cell_link=lambda day, hour: links.day(day, **links.hours(hour)),
-        day_link=lambda day: links.day(day),
+        cell_link=lambda cell, hour: links.instants(cell.first, cell.last, **links.hours(hour)),
+        day_link=lambda day: links.instants(*span) if (span := result.span(day)) else None,
         hour_link=lambda hour: links.make(**links.hours(hour)),
     )
     return Response(render_template("_profile.html", profile=result, chart=drawn))

@@ -24,6 +24,7 @@ def test_cells_match_brute_force(r: redis.Redis, catalogue: Catalogue) -> None:
     rng = random.Random(11)
     expected: Counter = Counter()
     luxes: defaultdict = defaultdict(list)
+    times: defaultdict = defaultdict(list)
     days = 10
     with r.pipeline(transaction=False) as pipe:
         for i in range(2500):
@@ -39,6 +40,7 @@ def test_cells_match_brute_force(r: redis.Redis, catalogue: Catalogue) -> None:
                 continue
             local = datetime.fromtimestamp(moment, zone)
             expected[(local.date(), local.hour)] += 1
+            times[(local.date(), local.hour)].append(moment)
             if lux is not None:
                 luxes[(local.date(), local.hour)].append(lux)
         # A seed-style hash without time_of_day is left out, not counted at midnight.
@@ -53,6 +55,9 @@ def test_cells_match_brute_force(r: redis.Redis, catalogue: Catalogue) -> None:
     for key, cell in result.cells.items():
         values = luxes.get(key)
         assert cell.mean_lux == (pytest.approx(sum(values) / len(values)) if values else None)
+        # MIN and MAX come back with 12 significant digits: 10 ms for today's timestamps.
+        assert cell.first == pytest.approx(min(times[key]), abs=0.006)
+        assert cell.last == pytest.approx(max(times[key]), abs=0.006)
     assert "LIMIT" in result.commands[0]
 
     everyone = profile(r, Filters(), days=days, now=END, catalogue=catalogue)

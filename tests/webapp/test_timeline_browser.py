@@ -97,3 +97,18 @@ def test_delete_all_matching_in_batches_spares_kept(page, add_picture, r, catalo
     expect(done).to_contain_text("Deleted 27 pictures.")
     left = {catalogue.id_from_key(key) for key in r.scan_iter(match=catalogue.prefix + "*")}
     assert left == kept | {other.pk}
+
+
+def test_heat_map_cell_sets_date_and_time_of_day(page, add_picture):
+    for i in range(12):
+        add_picture(i * 1200)  # three an hour for four hours
+    page.goto(page.base_url + "/")
+    cell = page.locator("#profile a.cell").first
+    title = cell.locator("title").text_content()
+    count = int(re.search(r": (\d+) picture", title).group(1))
+    hour = re.search(r", (\d\d):00 to", title).group(1)
+    cell.click()
+    page.wait_for_url(re.compile(r".*tod_from="))
+    expect(page.locator("#grid .card")).to_have_count(count)
+    assert page.input_value("#filters input[name=tod_from]") == f"{hour}:00"
+    assert parse_qs(urlsplit(page.url).query)["tod_from"] == [f"{hour}:00"]

@@ -8,7 +8,6 @@
 
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
   var drag = null;
-  var dragged = false;
 
   // Chart fragments are asked for in the viewer's zone: it decides where days begin.
   function addZone(event) {
@@ -82,20 +81,17 @@
     if (!drag || event.pointerId !== drag.pointer) return;
     var done = drag;
     drag = null;
-    dragged = true;
     applyFilters(rangeQuery(done.svg, done.from, done.to));
   }
 
-  // A link in a chart: after a pointer gesture the filters are already applied; from the
-  // keyboard (Enter on a focused bar or cell) the link's own filters are.
+  // A link in a chart sets its filters. A bar clicked with a pointer was handled on
+  // pointerup (a click is a drag over one bar); from the keyboard (detail 0) it is here.
   function click(event) {
-    var link = event.target.closest && event.target.closest("#timeline a[data-filters], #profile a[data-filters]");
+    var link = event.target.closest &&
+      event.target.closest("#timeline a[data-filters], #profile a[data-filters]");
     if (!link) return;
     event.preventDefault();
-    if (dragged && link.classList.contains("bar")) {
-      dragged = false;
-      return;
-    }
+    if (link.classList.contains("bar") && event.detail !== 0) return;
     applyFilters(link.dataset.filters);
   }
 
