@@ -1,7 +1,10 @@
 """FT.SEARCH argv, run and parsed; every command run is recorded for the page to show.
 
-Rows come back with their metadata fields in the same reply (`RETURN`), so a page
-is one round trip per query and the binary fields are never read.
+A query returns ids only (`NOCONTENT`); the rows' metadata then come from the
+hashes in one pipelined HMGET (never the binary fields). `RETURN` would save that
+round trip, but RediSearch formats returned numbers with 12 significant digits
+(`1736091456.413` comes back as `1736091456.41`), and paging needs the exact
+values the index holds to resume at the right place.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import redis
 from ..catalogue import Catalogue
 from ..index import render_command as _render
 from ..model import Image
+from ..store import load_many
 from .errors import QueryTimeout
 
 DIALECT = ("DIALECT", "2")
@@ -27,11 +31,17 @@ def search_argv(
     index: str, query: str, *, sort_field: str | None = None, descending: bool = False,
     limit: int = 10,
 ) -> list[str]:
-    argv = ["FT.SEARCH", index, query, "RETURN", str(len(Image.METADATA_FIELDS))]
-    argv += Image.METADATA_FIELDS
+    argv = ["FT.SEARCH", index, query, "NOCONTENT"]
     if sort_field is not None:
         argv += ["SORTBY", sort_field, "DESC" if descending else "ASC"]
     return [*argv, "LIMIT", "0", str(limit), *DIALECT]
+
+
+def extreme_argv(index: str, query: str, field_name: str, largest: bool) -> list[str]:
+    return [
+        "FT.AGGREGATE", index, query, "GROUPBY", "0",
+        "REDUCE", "MAX" if largest else "MIN", "1", f"@{field_name}", "AS", "value", *DIALECT,
+    ]
 
 
 def count_argv(index: str, query: str) -> list[str]:
@@ -41,7 +51,7 @@ def count_argv(index: str, query: str) -> list[str]:
 
 @dataclass
 class Runner:
-    """Runs FT.SEARCH on one catalogue and keeps the argv of each call, in order."""
+    """Runs queries on one catalogue and keeps the argv of each call, in order."""
 
     r: redis.Redis
     catalogue: Catalogue
@@ -61,19 +71,30 @@ class Runner:
     def rows(
         self, query: str, *, sort_field: str | None, descending: bool, limit: int
     ) -> tuple[int, list[Image]]:
-        """(total matching, the first `limit` rows in the server's order)."""
+        """(total matching, the first `limit` rows in the server's order).
+
+        A picture deleted between the search and the read is left out.
+        """
         reply = self._execute(
             search_argv(
                 self.catalogue.index, query, sort_field=sort_field, descending=descending,
                 limit=limit,
             )
         )
-        images = []
-        for i in range(1, len(reply) - 1, 2):
-            fields = reply[i + 1] or []
-            values = dict(zip(fields[0::2], fields[1::2], strict=True))
-            images.append(Image.from_fields(self.catalogue.id_from_key(reply[i]), values))
-        return int(reply[0]), images
+        ids = [self.catalogue.id_from_key(key) for key in reply[1:]]
+        return int(reply[0]), load_many(self.r, ids, self.catalogue)
+
+    def extreme(self, query: str, field_name: str, largest: bool) -> float | None:
+        """The largest or smallest value of a field among the matches; None if none match.
+
+        One pass over the matches without sorting: the cheapest way RediSearch offers
+        to find where an order starts when the sort runs from an open end.
+        """
+        reply = self._execute(extreme_argv(self.catalogue.index, query, field_name, largest))
+        if len(reply) < 2:
+            return None
+        row = reply[1]
+        return float(dict(zip(row[0::2], row[1::2], strict=True))[b"value"])
 
     def count(self, query: str) -> int:
         return int(self._execute(count_argv(self.catalogue.index, query))[0])

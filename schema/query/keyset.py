@@ -2,9 +2,11 @@
 
 FT.SEARCH pays for every document that matches before it sorts, so a page never
 asks for "everything after the cursor". It asks for a slab of the sort field next
-to the cursor (`@timestamp:[lo (hi]`), sized from the density seen so far: an
-empty slab makes the next one four times wider; a slab that matched more than it
-needed makes the next one narrower. The learned widths travel in the cursor.
+to the cursor (`@timestamp:[lo (hi]`), as wide as the density seen so far says
+holds about twice the rows needed; the learned widths travel in the cursor. An
+empty slab (a gap in time) makes the next one four times wider. Newest-first
+starts at the current time; the other orders start at the extreme value of their
+field, found by one FT.AGGREGATE (a pass over the matches, without sorting).
 
 Ties are resolved exactly: a slab whose last value group was cut by `LIMIT` is
 followed by a query for that value alone, ordered by the next key (or by image id
@@ -21,23 +23,19 @@ from dataclasses import dataclass, field
 from ..model import Image
 from .commands import Runner
 from .cursor import Position
-from .numbers import INF, Range
+from .numbers import Range
 from .order import Key, Segment
 from .text import LUX, TIMESTAMP, Constraints
 
 INITIAL_WIDTH = {TIMESTAMP: 3600.0, LUX: 16.0}
 """First slab widths: an hour of pictures, a dim band of lux."""
 
-GROW = 4.0
-MAX_STEP = 16.0
+MAX_GROWTH = 16.0
+GROW_WHEN_EMPTY = 4.0
+MAX_EMPTY_SLABS = 3
+"""After this many empty slabs in a row (a gap of ~80 slab widths), locate the next
+value with one FT.AGGREGATE instead of widening further."""
 TIE_GROUP_FETCH = 1000
-OPEN_END_ANCHOR = {TIMESTAMP: None, LUX: 1000.0}
-"""Where the first slab starts when the sort runs from an open end (None: now)."""
-
-
-def _anchor(name: str) -> float:
-    anchor = OPEN_END_ANCHOR.get(name)
-    return time.time() if anchor is None else anchor
 
 
 @dataclass
@@ -72,6 +70,7 @@ class Scanner:
         self, segment: Segment, index: int, level: int, constraints: Constraints,
         start: tuple[tuple[float, ...], str] | None, need: int,
     ) -> list[Image]:
+        """Rows in order of keys `level`.. within `constraints`, after `start` if given."""
         key = segment.keys[level]
         scope = constraints.range(key.field)
         rows: list[Image] = []
@@ -80,10 +79,42 @@ class Scanner:
             group = constraints.narrow(key.field, Range.point(values[0]))
             rows += self._group(segment, index, level, group, (values[1:], last_id), need)
             scope = scope.intersect(_beyond(key, values[0]))
+        width_key = f"{index}.{level}"
+        width = self.widths.get(width_key, INITIAL_WIDTH[key.field])
+        # Newest-first from an open end guesses "now"; anything else locates its start.
+        empties = 0 if key.field == TIMESTAMP and key.descending else MAX_EMPTY_SLABS
         while len(rows) < need and not scope.is_empty():
-            got, scope = self._slab(segment, index, level, constraints, scope, need - len(rows))
+            if empties >= MAX_EMPTY_SLABS or not math.isfinite(_edge(key, scope)):
+                located = self._locate(key, constraints, scope)
+                if located is None:
+                    break
+                scope, empties = located, 0
+            slab = _slab_range(key, scope, width)
+            total, got, scope = self._read(
+                segment, index, level, constraints, scope, slab, need - len(rows)
+            )
             rows += got
+            if total:
+                width = self.widths[width_key] = _next_width(width, total, need)
+            else:
+                width, empties = width * GROW_WHEN_EMPTY, empties + 1
         return rows
+
+    def _locate(self, key: Key, constraints: Constraints, scope: Range) -> Range | None:
+        """`scope` from the first value that matches, found by one FT.AGGREGATE.
+
+        The aggregate prints 12 significant digits, so the bound is moved out by one
+        unit in that digit: the slab may start a hair early, never late.
+        """
+        edge = self.runner.extreme(
+            constraints.narrow(key.field, scope).text(), key.field, key.descending
+        )
+        if edge is None:
+            return None
+        slack = 10.0 ** (math.floor(math.log10(abs(edge))) - 11) if edge else 0.0
+        if key.descending:
+            return scope.intersect(Range(hi=edge + slack))
+        return scope.intersect(Range(lo=edge - slack))
 
     def _group(
         self, segment: Segment, index: int, level: int, constraints: Constraints,
@@ -93,13 +124,13 @@ class Scanner:
         if level + 1 < len(segment.keys):
             return self._collect(segment, index, level + 1, constraints, start, need)
         key = segment.keys[level]
+        query = constraints.text()
         total, rows = self.runner.rows(
-            constraints.text(), sort_field=key.field, descending=key.descending,
-            limit=TIE_GROUP_FETCH,
+            query, sort_field=key.field, descending=key.descending, limit=TIE_GROUP_FETCH
         )
         if total > len(rows):
             total, rows = self.runner.rows(
-                constraints.text(), sort_field=key.field, descending=key.descending, limit=total
+                query, sort_field=key.field, descending=key.descending, limit=total
             )
         ordered = segment.sort(rows, level)
         if start is not None:
@@ -110,29 +141,40 @@ class Scanner:
             ]
         return ordered[:need]
 
-    def _slab(
+    def _read(
         self, segment: Segment, index: int, level: int, constraints: Constraints, scope: Range,
-        need: int,
-    ) -> tuple[list[Image], Range]:
-        """Rows from the next slab of `scope`, and what remains of `scope` after them."""
+        slab: Range, need: int,
+    ) -> tuple[int, list[Image], Range]:
+        """(matches in `slab`, up to `need` rows from it in order, what remains of `scope`)."""
         key = segment.keys[level]
-        width_key = f"{index}.{level}"
-        width = self.widths.get(width_key, INITIAL_WIDTH[key.field])
-        slab = _slab_range(key, scope, width)
         total, rows = self.runner.rows(
             constraints.narrow(key.field, slab).text(), sort_field=key.field,
             descending=key.descending, limit=need + 1,
         )
-        self.widths[width_key] = _next_width(width, total, need)
         if total <= len(rows):
-            return segment.sort(rows, level)[:need], scope.intersect(_past(key, slab))
+            return total, segment.sort(rows, level)[:need], scope.intersect(_past(key, slab))
+        if not rows:
+            return total, [], scope  # all deleted since the search: read the slab again
         cut = getattr(rows[-1], key.field)
-        whole = [row for row in rows if getattr(row, key.field) != cut]
-        taken = segment.sort(whole, level)[:need]
+        taken = segment.sort([row for row in rows if getattr(row, key.field) != cut], level)
+        taken = taken[:need]
         if len(taken) < need:
             group = constraints.narrow(key.field, Range.point(cut))
             taken += self._group(segment, index, level, group, None, need - len(taken))
-        return taken, scope.intersect(_beyond(key, cut))
+        return total, taken, scope.intersect(_beyond(key, cut))
+
+
+def _edge(key: Key, scope: Range) -> float:
+    """Where a scan of `scope` starts."""
+    return scope.hi if key.descending else scope.lo
+
+
+def _slab_range(key: Key, scope: Range, width: float) -> Range:
+    """The next `width` of `scope` from its starting end (newest-first: from now if open)."""
+    if key.descending:
+        top = scope.hi if math.isfinite(scope.hi) else time.time()
+        return scope.intersect(Range(lo=top - width))
+    return scope.intersect(Range(hi=scope.lo + width))
 
 
 def _beyond(key: Key, value: float) -> Range:
@@ -147,26 +189,6 @@ def _past(key: Key, slab: Range) -> Range:
     return Range(lo=slab.hi, lo_open=not slab.hi_open)
 
 
-def _slab_range(key: Key, scope: Range, width: float) -> Range:
-    """The next `width` of `scope` in the key's direction (from now/an anchor if open).
-
-    Once the width reaches the magnitude of its starting value the slab runs to the
-    open end, so a scan that finds nothing more ends after a dozen empty slabs.
-    """
-    if key.descending:
-        top = scope.hi if math.isfinite(scope.hi) else _anchor(key.field)
-        far = width >= max(abs(top), 1.0)
-        slab = Range(lo=-INF if far else top - width)
-    else:
-        bottom = scope.lo if math.isfinite(scope.lo) else _anchor(key.field)
-        far = width >= max(abs(bottom), 1.0)
-        slab = Range(hi=INF if far else bottom + width)
-    return scope.intersect(slab)
-
-
 def _next_width(width: float, total: int, need: int) -> float:
-    """Aim for about twice the rows needed; move at most 16x per step."""
-    if total == 0:
-        return width * GROW
-    wanted = width * (2 * need + 2) / total
-    return min(max(wanted, width / MAX_STEP), width * MAX_STEP)
+    """A width that should hold about twice the rows needed: shrink at once, grow gently."""
+    return min(width * (2 * need + 2) / total, width * MAX_GROWTH)
