@@ -1,0 +1,60 @@
+"""Helpers that write pictures into a test's private catalogue, the way capture does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+
+import pytest
+import redis
+
+from picat.schema import Catalogue, Image, new_image_id
+from picat.schema.clock import local_time_fields
+from picat.schema.store import save
+
+SECRET = b"test-secret"
+
+
+@dataclass(frozen=True)
+class Shot:
+    """What a test needs to predict a view: the id and the filterable values."""
+
+    id: str
+    timestamp: float
+    lux: float | None
+    camera: str | None
+    time_of_day: int | None
+
+
+@dataclass
+class Camera:
+    r: redis.Redis
+    catalogue: Catalogue
+    tz: tzinfo | None = None
+
+    def shoot(
+        self, timestamp: float, lux: float | None = 10.0, camera: str | None = "cam-a",
+    ) -> Shot:
+        tod, offset = local_time_fields(timestamp, self.tz)
+        image = Image(
+            pk=new_image_id(timestamp), timestamp=timestamp, lux=lux, camera=camera,
+            trigger="interval", time_of_day=tod, utc_offset=offset,
+        )
+        save(self.r, image, b"\xff\xd8jpeg", b"\xff\xd8thumb", self.catalogue)
+        return Shot(image.pk, timestamp, lux, camera, tod)
+
+    def seed_format(self, timestamp: int, lux: int) -> Shot:
+        """A hash as the seed project wrote it: `image:<unix seconds>`, four fields."""
+        key = self.catalogue.key(str(timestamp))
+        self.r.hset(key, mapping={
+            "timestamp": str(timestamp), "lux": str(lux), "mime_type": "image/jpeg",
+            "image_data": b"\xff\xd8jpeg",
+        })
+        return Shot(str(timestamp), float(timestamp), float(lux), None, None)
+
+
+@pytest.fixture
+def camera(r: redis.Redis, catalogue: Catalogue) -> Camera:
+    from datetime import UTC
+
+    return Camera(r, catalogue, UTC)
