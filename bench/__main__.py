@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         if path.exists() and not args.fresh:
             print(f"N={n:,}: kept from {path}", flush=True)
             continue
-        _write(path, run_size(n, args.runs, args.seed, args.http_runs, code))
+        result = run_size(n, args.runs, args.seed, args.http_runs, code)
+        result["source_changed_during_run"] = source() != code
+        _write(path, result)
     shared_path = args.out / "shared.json"
     if not args.skip_shared and (args.fresh or not shared_path.exists()):
         _write(shared_path, run_shared(args.import_files, args.seed, args.http_runs))

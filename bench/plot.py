@@ -16,7 +16,7 @@ SERIES = (
     ("naive:page_1000", "seed now: naive LIMIT 23976 24", "--s", "tab:red"),
     ("scan:newest", "seed first: SCAN + HMGET", "-^", "tab:orange"),
     ("floor:newest", "floor: one FT.SEARCH for the same 24 ids", ":d", "tab:green"),
-    ("timeline:month", "ours: one-month timeline", "-.v", "tab:purple"),
+    ("gallery:timeline_month", "ours: one-month timeline fragment", "-.v", "tab:purple"),
 )
 
 

@@ -143,6 +143,8 @@ def run(
     month = parse_filters({"from": str(end - MONTH), "to": str(end)}, UTC)
     facts["timeline_month_pictures"] = timeline(r, month, UTC, catalogue=catalogue).total
     actions["timeline:month"] = lambda: timeline(r, month, UTC, catalogue=catalogue)
+    month_params = {"from": str(end - MONTH), "to": str(end)}
+    actions["gallery:timeline_month"] = _get(client, "/timeline?" + urlencode(month_params))
 
     actions["naive:newest"] = lambda: baselines.naive_page(r, catalogue, 0)
     if n <= SCAN_UP_TO:
