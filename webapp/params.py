@@ -21,7 +21,7 @@ from picat.schema.query import (
     parse_sort,
 )
 
-FILTER_FIELDS = ("from", "to", "lux_min", "lux_max", "camera", "tod_from", "tod_to")
+FILTER_FIELDS = ("from", "to", "lux_min", "lux_max", "camera", "tod_from", "tod_to", "expiring")
 VIEW_FIELDS = (*FILTER_FIELDS, "sort", "tz")
 DEFAULT_LIMIT = parse_limit(None)
 _MAX_ZONE_NAME = 64
@@ -85,6 +85,8 @@ class View:
             parts.append(f"with at most {f.lux_max:g} lx")
         if f.camera is not None:
             parts.append(f"by camera {f.camera}")
+        if f.expiring is not None:
+            parts.append(f"expiring within {f.expiring // 3600} hours")
         return parts
 
     def _local(self, seconds: float) -> str:

@@ -25,6 +25,8 @@ DAY = 86400
 _UNIX_SECONDS = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?")
 _LIMIT = re.compile(r"[0-9]{1,3}")
+_EXPIRING = re.compile(r"([0-9]{1,5})([hd])")
+MAX_EXPIRING_HOURS = 24 * 3650
 _MAX_SHOWN = 40
 
 
@@ -41,6 +43,8 @@ class Filters:
 
     The time-of-day window is `[tod_from, tod_to)`; when `tod_from > tod_to` it spans
     midnight (22:00 to 02:00). One end alone runs to the end or from the start of the day.
+    `expiring` (seconds) keeps pictures whose expiry falls within that long from now; kept
+    pictures never match.
     """
 
     start: float | None = None
@@ -50,6 +54,7 @@ class Filters:
     camera: str | None = None
     tod_from: int | None = None
     tod_to: int | None = None
+    expiring: int | None = None
 
     def to_params(self) -> dict[str, str]:
         """The canonical query-string form (only set values), for links and cursors."""
@@ -65,6 +70,8 @@ class Filters:
         for name, seconds in (("tod_from", self.tod_from), ("tod_to", self.tod_to)):
             if seconds is not None:
                 params[name] = format_time_of_day(seconds)
+        if self.expiring is not None:
+            params["expiring"] = f"{self.expiring // 3600}h"
         return params
 
 
@@ -116,6 +123,17 @@ def _time_of_day(name: str, value: str) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
+def _expiring(value: str) -> int:
+    """`24h` or `1d`: whole hours or days, as seconds."""
+    match = _EXPIRING.fullmatch(value)
+    hours = int(match.group(1)) * (24 if match.group(2) == "d" else 1) if match else 0
+    if not 1 <= hours <= MAX_EXPIRING_HOURS:
+        raise QueryError(
+            "expiring", f"{_shown(value)} is not a duration: use hours or days, e.g. 24h or 1d"
+        )
+    return hours * 3600
+
+
 def _camera(value: str) -> str:
     if not CAMERA_PATTERN.fullmatch(value):
         raise QueryError(
@@ -152,11 +170,13 @@ def parse_filters(params: Mapping[str, str], tz: tzinfo) -> Filters:
     tod_to = _time_of_day("tod_to", raw_tod_to) if raw_tod_to else None
     if tod_from is not None and tod_from == tod_to:
         raise QueryError("tod_to", "the time-of-day window is empty: 'to' equals 'from'")
+    raw_expiring = get("expiring")
 
     return Filters(
         start=start, end=end, lux_min=lux_min, lux_max=lux_max,
         camera=_camera(raw_camera) if raw_camera else None,
         tod_from=tod_from, tod_to=tod_to,
+        expiring=_expiring(raw_expiring) if raw_expiring else None,
     )
 
 

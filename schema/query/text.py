@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field, replace
 
 from .filters import DAY, Filters
@@ -12,6 +13,7 @@ TIMESTAMP = "timestamp"
 LUX = "lux"
 CAMERA = "camera"
 TIME_OF_DAY = "time_of_day"
+EXPIRES_AT = "expires_at"
 
 _TAG_SPECIAL = re.compile(r"([^A-Za-z0-9_])")
 
@@ -61,6 +63,9 @@ class Constraints:
                 -INF if filters.lux_min is None else filters.lux_min,
                 INF if filters.lux_max is None else filters.lux_max,
             )
+        if filters.expiring is not None:
+            # Relative to now: each page asks afresh, so "within a day" stays true.
+            ranges[EXPIRES_AT] = Range(-INF, time.time() + filters.expiring)
         return cls(ranges, filters.camera, filters.tod_from, filters.tod_to)
 
     def range(self, name: str) -> Range:
