@@ -24,9 +24,8 @@ from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .query import Filters
 from .query.commands import DIALECT
 from .query.numbers import Range
-from .query.text import TIMESTAMP, Constraints
+from .query.text import EXPIRES_AT, TIMESTAMP, Constraints
 
-EXPIRES_AT = "expires_at"
 DEFAULT_BATCH = 500
 _PAST_MS = 1  # PEXPIREAT to 1 ms after the epoch: "already expired", deleted at once
 
