@@ -42,6 +42,7 @@ SECRET = b"bench"
 ZONE = ZoneInfo("Europe/London")
 CAMERAS = ("garden", "feeder", "greenhouse", "door")
 BATCH = 5000
+STOPPED = 30 * 86400
 
 
 def free_port() -> int:
@@ -58,16 +59,21 @@ def day_lux(timestamp: float, rng: random.Random) -> float:
 
 
 def pictures(n: int, seed: int) -> list[tuple[str, dict[str, str]]]:
-    """N (id, fields) pairs up to now: cameras round the clock, bursts sharing a timestamp."""
+    """N (id, fields) pairs back from now: a live fleet, bursts sharing a timestamp.
+
+    One camera (`door`) stopped 30 days ago, so its view shows what paging pays when
+    the newest picture is far from the current time.
+    """
     rng = random.Random(seed)
     per_camera_gap = 60.0
+    now = time.time()
     rows: list[tuple[str, dict[str, str]]] = []
-    t = time.time() - n * per_camera_gap / len(CAMERAS)
+    t = now
     while len(rows) < n:
-        t += per_camera_gap / len(CAMERAS) * rng.uniform(0.5, 1.5)
+        t -= per_camera_gap / len(CAMERAS) * rng.uniform(0.5, 1.5)
         burst = rng.randint(20, 100) if rng.random() < 0.002 else 1
         stamp = round(t, 3)
-        camera = rng.choice(CAMERAS)
+        camera = rng.choice(CAMERAS if t < now - STOPPED else CAMERAS[:-1])
         lux = day_lux(stamp, rng)
         tod, offset = local_time_fields(stamp, ZONE)
         for _ in range(min(burst, n - len(rows))):
@@ -162,6 +168,8 @@ def measure(r: redis.Redis, runs: int) -> list[tuple[str, float, float, str]]:
     page("newest, 22:00-02:00 every day",
          parse_filters({"tod_from": "22:00", "tod_to": "02:00"}, utc), Sort.NEWEST)
     page("newest, one camera", parse_filters({"camera": "feeder"}, utc), Sort.NEWEST)
+    page("newest, camera stopped 30 days ago", parse_filters({"camera": "door"}, utc),
+         Sort.NEWEST)
 
     first = search(r, none, Sort.NEWEST, 24, None, secret=SECRET, catalogue=CATALOGUE)
     slab = next(argv for argv in first.commands if "SORTBY" in argv)

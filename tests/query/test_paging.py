@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 from datetime import UTC
 
+import pytest
 import redis
 
 from picat.schema import Catalogue, new_image_id
-from picat.schema.query import Filters, Sort, parse_filters, search
+from picat.schema.query import Filters, Sort, keyset, parse_filters, search
 
 from .conftest import SECRET, Camera
 from .walk import expected, walk
@@ -107,3 +108,27 @@ def test_paging_works_past_10000_results(
         pipe.execute()
     ids, _ = walk(r, catalogue, Filters(), Sort.OLDEST, 100)
     assert ids == sorted(made)
+
+
+def test_a_crowd_on_one_lux_value_is_read_as_a_group(
+    r: redis.Redis, catalogue: Catalogue, camera: Camera, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the crowd threshold lowered, small data take the path half a million
+    pictures at lux 0 take in production."""
+    monkeypatch.setattr(keyset, "DENSE_SLAB", 5)
+    crowds: list[float | None] = []
+    tame = keyset.Scanner._tame
+
+    def noting(self: keyset.Scanner, *args: object) -> tuple:
+        found = tame(self, *args)
+        crowds.append(found[1])
+        return found
+
+    monkeypatch.setattr(keyset.Scanner, "_tame", noting)
+    shots = [camera.shoot(BASE + i, lux=0.0) for i in range(60)]
+    shots += [camera.shoot(BASE + i, lux=float(1 + i % 40) / 8) for i in range(80)]
+    shots += [camera.shoot(BASE + 5 * i, lux=500.0) for i in range(30)]
+    for sort in (Sort.DARKEST, Sort.BRIGHTEST):
+        ids, _ = walk(r, catalogue, Filters(), sort, 10)
+        assert ids == expected(shots, Filters(), sort), sort
+    assert 0.0 in crowds and 500.0 in crowds
