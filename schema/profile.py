@@ -100,6 +100,7 @@ def profile(
 ) -> Profile:
     """The last `days` local dates up to the range's end (or now), by hour."""
     end = filters.end if filters.end is not None else (time.time() if now is None else now)
+    end = max(end, float(days * DAY))  # no picture predates 1970; dates there stay valid
     window = Range(end - (days + 1) * DAY, end)
     constraints = (
         Constraints.from_filters(filters)

@@ -132,8 +132,9 @@ def _profile_days(view: View) -> int:
     start, end = view.filters.start, view.filters.end
     if start is None:
         return days
-    last = datetime.fromtimestamp(time.time() if end is None else end, view.tz).date()
-    return max(1, min(days, (last - datetime.fromtimestamp(start, view.tz).date()).days + 1))
+    start, end = max(start, 0.0), max(time.time() if end is None else end, 0.0)
+    first, last = (datetime.fromtimestamp(t, view.tz).date() for t in (start, end))
+    return max(1, min(days, (last - first).days + 1))
 
 
 @bp.get("/profile")
