@@ -31,10 +31,12 @@ def test_drag_across_the_timeline_filters_grid_and_url(page, add_picture):
         add_picture(i * 1800, lux=float(10 + i * 20))  # every 30 minutes for a day
     page.goto(page.base_url + "/")
     bars = page.locator("#timeline a.bar")
-    expect(bars).to_have_count(25)  # hour buckets, in the viewer's zone (Tokyo)
+    expect(bars.first).to_be_attached()
+    hours = bars.count()
+    assert hours in (24, 25)  # hour buckets in the viewer's zone (Tokyo): 23.5 hours of pictures
     counts = [
         int(re.search(r": (\d+) picture", bars.nth(i).locator("title").text_content()).group(1))
-        for i in range(25)
+        for i in range(hours)
     ]
     labels = [bars.nth(i).locator("title").text_content() for i in (3, 7)]
     _shot(page, "timeline-before.png")
@@ -54,7 +56,7 @@ def test_drag_across_the_timeline_filters_grid_and_url(page, add_picture):
     assert query["from"][0].endswith(":00") and query["to"][0].endswith(":59:59.999")
     assert query["from"][0][-5:] in labels[0] and query["to"][0][11:13] in labels[1]
     # The timeline now shows the chosen range, and the form holds it for the next change.
-    expect(page.locator("#timeline a.bar")).not_to_have_count(25)
+    expect(page.locator("#timeline a.bar")).to_have_count(5)
     assert page.input_value("#filters input[name=from]") == query["from"][0]
     _shot(page, "timeline-after.png")
 
