@@ -97,7 +97,9 @@ class Scanner:
                 slab, point = self._tame(key, constraints, scope, slab)
                 if point is not None:
                     group = constraints.narrow(key.field, Range.point(point))
-                    rows += self._group(segment, index, level, group, None, need - len(rows))
+                    rows += self._group(
+                        segment, index, level, group, None, need - len(rows), crowd=True
+                    )
                     scope = scope.intersect(_beyond(key, point))
                     continue
             total, got, scope = self._read(
@@ -161,27 +163,27 @@ class Scanner:
 
     def _group(
         self, segment: Segment, index: int, level: int, constraints: Constraints,
-        start: tuple[tuple[float, ...], str] | None, need: int,
+        start: tuple[tuple[float, ...], str] | None, need: int, *, crowd: bool = False,
     ) -> list[Image]:
-        """Rows whose key `level` equals one value, in order of the next keys and id."""
-        if level + 1 < len(segment.keys):
-            return self._collect(segment, index, level + 1, constraints, start, need)
-        key = segment.keys[level]
+        """Rows whose key `level` equals one value, in order of the next keys and id.
+
+        A small group is read whole and ordered here. A crowd (thousands sharing one
+        lux value) is paged by the next key like a view of its own.
+        """
         query = constraints.text()
+        if level + 1 < len(segment.keys) and (
+            crowd or (start is not None and self.runner.count(query) > TIE_GROUP_FETCH)
+        ):
+            return self._collect(segment, index, level + 1, constraints, start, need)
         total, rows = self.runner.rows(
-            query, sort_field=key.field, descending=key.descending, limit=TIE_GROUP_FETCH
+            query, sort_field=None, descending=False, limit=TIE_GROUP_FETCH
         )
         if total > len(rows):
-            total, rows = self.runner.rows(
-                query, sort_field=key.field, descending=key.descending, limit=total
-            )
+            total, rows = self.runner.rows(query, sort_field=None, descending=False, limit=total)
         ordered = segment.sort(rows, level)
         if start is not None:
-            last_id = start[1]
-            ordered = [
-                row for row in ordered
-                if (row.pk < last_id if segment.ids_descending else row.pk > last_id)
-            ]
+            values, last_id = start
+            ordered = [row for row in ordered if segment.follows(row, values, last_id, level + 1)]
         return ordered[:need]
 
     def _read(

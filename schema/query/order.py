@@ -44,6 +44,16 @@ class Segment:
     def values(self, image: Image) -> tuple[float, ...]:
         return tuple(float(getattr(image, key.field)) for key in self.keys)
 
+    def follows(
+        self, image: Image, values: tuple[float, ...], image_id: str, level: int
+    ) -> bool:
+        """Whether `image` comes after the position (`values` of keys `level`.., id)."""
+        for key, value in zip(self.keys[level:], values, strict=True):
+            mine = float(getattr(image, key.field))
+            if mine != value:
+                return mine < value if key.descending else mine > value
+        return image.pk < image_id if self.ids_descending else image.pk > image_id
+
     def sort(self, images: Sequence[Image], level: int = 0) -> list[Image]:
         """`images` in this segment's order, from key `level` down (two stable sorts)."""
         by_id = sorted(images, key=lambda image: image.pk, reverse=self.ids_descending)
