@@ -54,6 +54,7 @@ class Client:
         self.results = results
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cursors: dict[str, str] = {}
+        self.started = time.perf_counter()
         self.ids: list[str] = []
 
     def _get(self, path: str) -> tuple[int, bytes]:
@@ -70,7 +71,12 @@ class Client:
         try:
             status, body = self._get(path)
         except (OSError, http.client.HTTPException) as exc:
-            self.results.record(kind, 0.0, f"{type(exc).__name__}: {exc}")
+            elapsed = time.perf_counter() - began
+            self.results.record(
+                kind, elapsed,
+                f"{type(exc).__name__} {began - self.started:.1f} s into the run, after "
+                f"{elapsed:.1f} s: {exc} ({path[:100]})",
+            )
             return None
         elapsed = time.perf_counter() - began
         ok = status == 200

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.dataset import TINY_EDGE, load, pictures, thumbnail_pool
+from bench.machine import source
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue, connect, index
 
@@ -102,6 +103,19 @@ def table(kinds: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def redis_commands(r: Any) -> dict[str, Any]:
+    """Calls and server time per command during the run: where Redis spent its one core."""
+    stats = r.info("commandstats")
+    busiest = sorted(stats.items(), key=lambda item: -item[1]["usec"])[:6]
+    return {
+        name.removeprefix("cmdstat_"): {
+            "calls": row["calls"], "usec_per_call": round(row["usec_per_call"], 1),
+            "seconds": round(row["usec"] / 1e6, 1),
+        }
+        for name, row in busiest
+    }
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -121,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
+    code = source()  # the code this process imported: the commit and any uncommitted files
 
     with tempfile.TemporaryDirectory(prefix="picat-loadtest-") as tmp:
         redis_server = EmbeddedRedis(free_port(), Path(tmp) / "redis", str(Path(tmp) / "redis.log"))
@@ -141,28 +156,39 @@ def main(argv: list[str] | None = None) -> int:
                 "LOADTEST_TOKEN": token, "LOADTEST_PASSWORD": secrets.token_urlsafe(16),
                 "LOADTEST_SECRET": secrets.token_hex(32),
             }
-            gallery = subprocess.Popen(
-                [sys.executable, "-m", "loadtest.serve"], cwd=ROOT, env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            )
+            # A file, not a pipe: waitress logs a line per queued request under load,
+            # and a pipe nobody reads would fill up and stall the server.
+            server_log = Path(tmp) / "gallery.log"
+            with open(server_log, "wb") as log:
+                gallery = subprocess.Popen(
+                    [sys.executable, "-m", "loadtest.serve"], cwd=ROOT, env=env,
+                    stdout=log, stderr=subprocess.STDOUT,
+                )
             try:
                 _wait_listening(port, gallery)
                 results = hammer(port, token, args.clients, args.seconds, args.seed)
+                redis_time = redis_commands(r)
             finally:
                 gallery.terminate()
-                _, stderr = gallery.communicate(timeout=30)
+                gallery.wait(timeout=30)
+                problems = [
+                    line for line in server_log.read_text(errors="replace").splitlines()
+                    if "Task queue depth" not in line
+                ]
     kinds = summarise(results, args.seconds)
     print(table(kinds))
+    print("Redis time:", json.dumps(redis_time))
     for sample in results.error_samples:
         print("error:", sample)
     figures = {
         "pictures": report.pictures, "clients": args.clients, "seconds": args.seconds,
-        "machine": machine(), "kinds": kinds, "errors": results.error_samples,
+        "machine": machine(), "source": code, "kinds": kinds, "redis": redis_time,
+        "errors": results.error_samples,
     }
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     if kinds["total"]["errors"]:
-        print(stderr.decode(errors="replace")[-3000:], file=sys.stderr)
+        print("\n".join(problems[-40:]), file=sys.stderr)
         return 1
     return 0
 
