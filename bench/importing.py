@@ -2,8 +2,9 @@
 
 Three imports of the same files into one private Redis (append-only on, as `picat
 redis` runs it, since the importer confirms with WAITAOF): the `picat import`
-command end to end (interpreter start-up included); the importer in-process
-(`import_files`), for the steady rate; and the importer in-process under cProfile,
+command end to end (`python -m picat.cli import`, interpreter start-up included);
+the importer in-process (`import_files`), for the steady rate; and the importer
+in-process under cProfile,
 whose cumulative times split the work into decoding (open, decode, thumbnail, lux
 estimate), writing to Redis (the MULTI/EXEC per picture), waiting for the closing
 WAITAOF (up to a second with `appendfsync everysec`), the duplicate check (one
@@ -91,7 +92,6 @@ def _decode_ms(paths: list[Path], draft: bool) -> float:
 def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
     paths = write_photos(workdir / "photos", count, seed)
     sizes = [path.stat().st_size for path in paths]
-    picat = Path(sys.executable).with_name("picat")
     with private_redis(durable=True) as (url, r):
         index.apply(r, DEFAULT_CATALOGUE)
         env = {
@@ -100,8 +100,8 @@ def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
         }
         began = time.perf_counter()
         subprocess.run(
-            [str(picat), "import", str(workdir / "photos")], env=env, check=True,
-            capture_output=True,
+            [sys.executable, "-m", "picat.cli", "import", str(workdir / "photos")], env=env,
+            check=True, capture_output=True,
         )
         cli_seconds = time.perf_counter() - began
         cli_imported = int(r.execute_command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import tempfile
 import threading
@@ -50,10 +51,16 @@ def private_redis(durable: bool) -> Iterator[tuple[str, redis.Redis]]:
 def http_gallery(app: Flask) -> Iterator[tuple[str, int]]:
     """The app under waitress (as `picat web` serves it) on a free 127.0.0.1 port."""
     server = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):  # close() takes the sockets from under the loop
+            server.run()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield "127.0.0.1", int(server.effective_port)
     finally:
+        server.task_dispatcher.shutdown()  # let responses in flight finish first
         server.close()
         thread.join(timeout=5)
