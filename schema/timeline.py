@@ -156,22 +156,32 @@ def _aggregate(
 
 
 def _bounds(r: redis.Redis, index: str, query: str) -> tuple[list[str], float, float] | None:
+    """The whole seconds of the first and last picture.
+
+    MIN and MAX come back with 12 significant digits, so a raw timestamp a few ms
+    before a bucket boundary could read as the boundary and its picture fall out of
+    the chart. Whole seconds are exact, and in the same bucket as the picture.
+    """
     argv = [
         "FT.AGGREGATE",
         index,
         query,
+        "APPLY",
+        "floor(@timestamp)",
+        "AS",
+        "second",
         "GROUPBY",
         "0",
         "REDUCE",
         "MIN",
         "1",
-        "@timestamp",
+        "@second",
         "AS",
         "first",
         "REDUCE",
         "MAX",
         "1",
-        "@timestamp",
+        "@second",
         "AS",
         "last",
         *DIALECT,
