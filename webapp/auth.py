@@ -250,7 +250,9 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def install(app: Flask, auth: Auth | None, trust_proxy: int = 0) -> None:
     """Require a login (if `auth`), trust `trust_proxy` proxies' X-Forwarded-* headers."""
-    app.extensions[_EXTENSION] = _State(auth, app.config["SECRET_KEY"], LoginThrottle())
+    key = app.config["SECRET_KEY"]
+    secret = key.encode() if isinstance(key, str) else bytes(key)
+    app.extensions[_EXTENSION] = _State(auth, secret, LoginThrottle())
     app.session_interface = _SessionInterface()
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     if trust_proxy > 0:
