@@ -34,6 +34,9 @@ MAX_GROWTH = 16.0
 GROW_WHEN_EMPTY = 4.0
 DENSE_SLAB = 5000
 """A lux slab matching more than this is narrowed before it is sorted."""
+MAX_REMEMBERED_STARTS = 1024
+_STARTS: dict[tuple[str, str, bool], float] = {}
+"""Where open-ended views started last time, per index, query and direction."""
 MAX_EMPTY_SLABS = 3
 """After this many empty slabs in a row (a gap of ~80 slab widths), locate the next
 value with one FT.AGGREGATE instead of widening further."""
@@ -149,17 +152,33 @@ class Scanner:
         """`scope` from the first value that matches, found by one FT.AGGREGATE.
 
         The aggregate prints 12 significant digits, so the bound is moved out by one
-        unit in that digit: the slab may start a hair early, never late.
+        unit in that digit: the slab may start a hair early, never late. Where a view
+        starts (an open end) is remembered, and reused while a count shows that
+        nothing lies before it, which costs next to nothing; a start that moved on
+        (the oldest pictures expired) only costs a few empty slabs, then a new look.
         """
-        edge = self.runner.extreme(
-            constraints.narrow(key.field, scope).text(), key.field, key.descending
-        )
+        query = constraints.narrow(key.field, scope).text()
+        remembered = (self.runner.catalogue.index, query, key.descending)
+        opening = not math.isfinite(_edge(key, scope))
+        known = _STARTS.get(remembered) if opening else None
+        if known is not None:
+            before = (
+                Range(lo=known, lo_open=True) if key.descending
+                else Range(hi=known, hi_open=True)
+            )
+            earlier = constraints.narrow(key.field, scope.intersect(before))
+            if self.runner.count(earlier.text()) == 0:
+                return scope.intersect(Range(hi=known) if key.descending else Range(lo=known))
+        edge = self.runner.extreme(query, key.field, key.descending)
         if edge is None:
             return None
         slack = 10.0 ** (math.floor(math.log10(abs(edge))) - 11) if edge else 0.0
-        if key.descending:
-            return scope.intersect(Range(hi=edge + slack))
-        return scope.intersect(Range(lo=edge - slack))
+        bound = edge + slack if key.descending else edge - slack
+        if opening:
+            if len(_STARTS) >= MAX_REMEMBERED_STARTS:
+                _STARTS.clear()
+            _STARTS[remembered] = bound
+        return scope.intersect(Range(hi=bound) if key.descending else Range(lo=bound))
 
     def _group(
         self, segment: Segment, index: int, level: int, constraints: Constraints,

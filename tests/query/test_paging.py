@@ -132,3 +132,16 @@ def test_a_crowd_on_one_lux_value_is_read_as_a_group(
         ids, _ = walk(r, catalogue, Filters(), sort, 10)
         assert ids == expected(shots, Filters(), sort), sort
     assert 0.0 in crowds and 500.0 in crowds
+
+
+def test_a_remembered_start_never_hides_older_or_brighter_pictures(
+    r: redis.Redis, catalogue: Catalogue, camera: Camera
+) -> None:
+    shots = [camera.shoot(BASE + i * 60, lux=float(i)) for i in range(30)]
+    for sort in (Sort.OLDEST, Sort.BRIGHTEST):
+        assert walk(r, catalogue, Filters(), sort, 10)[0] == expected(shots, Filters(), sort)
+    shots.append(camera.shoot(BASE - 86400, lux=1000.0))  # an import of an old, bright photo
+    r.delete(catalogue.key(shots[0].id))
+    del shots[0]
+    for sort in (Sort.OLDEST, Sort.BRIGHTEST, Sort.DARKEST):
+        assert walk(r, catalogue, Filters(), sort, 10)[0] == expected(shots, Filters(), sort)
