@@ -4,11 +4,11 @@ Three imports of the same files into one private Redis (append-only on, as `pica
 redis` runs it, since the importer confirms with WAITAOF): the `picat import`
 command end to end (`python -m picat.cli import`, interpreter start-up included);
 the importer in-process (`import_files`), for the steady rate; and the importer
-in-process under cProfile,
-whose cumulative times split the work into decoding (open, decode, thumbnail, lux
-estimate), writing to Redis (the MULTI/EXEC per picture), waiting for the closing
-WAITAOF (up to a second with `appendfsync everysec`), the duplicate check (one
-FT.SEARCH per file) and the rest (reading, hashing).
+in-process under cProfile, whose cumulative times split the work into decoding
+(open, decode, thumbnail, lux estimate), writing to Redis (the MULTI/EXEC per
+picture), waiting for the closing WAITAOF (up to a second with `appendfsync
+everysec`), the duplicate check (one FT.SEARCH per file) and the rest (reading,
+hashing).
 Profiling slows the Python parts a little; only its shares are reported. Beside
 them, the cost of decoding one file fully and with JPEG draft scaling (what a
 thumbnail needs), to size the cheapest fix.
@@ -44,6 +44,14 @@ PARTS = {
 }
 """Each part of the import, as the (module file, function) pairs whose time it is."""
 
+DECODE_PARTS = {
+    "open_and_decode": ("importer.py", "_open_picture"),
+    "exif_transpose": ("ImageOps.py", "exif_transpose"),
+    "thumbnail": ("imaging.py", "make_thumbnail"),
+    "lux_estimate": ("photo_facts.py", "estimated_lux"),
+}
+"""What `describe_file` spends its time on."""
+
 
 def _cumulative(stats: pstats.Stats, module: str, function: str) -> float:
     """Seconds spent in a function and everything it called, over all its calls."""
@@ -75,6 +83,8 @@ def _profiled(url: str, paths: list[Path]) -> dict[str, float]:
         for part, functions in PARTS.items()
     }
     shares["other"] = 1.0 - sum(shares.values())
+    for part, (module, name) in DECODE_PARTS.items():
+        shares[f"decode.{part}"] = _cumulative(stats, module, name) / total
     return shares
 
 

@@ -148,6 +148,9 @@ def dataset_table(results: Results) -> list[str]:
                   lambda r: f"{r['facts']['timeline_month_pictures']:,}"),
         _per_size(results, "Walk to page 1,000 through the API (s)", walk_seconds),
         _per_size(results, "Floor query returns exactly our page (all views)", _mismatches),
+        _per_size(results, "FT.SEARCH commands per gallery page (first page / combined)",
+                  lambda r: "{} / {}".format(*(r["facts"].get("commands", {}).get(view, "?")
+                                               for view in ("newest", "combined")))),
         _per_size(results, "Cursor walk: pictures returned / distinct", walked),
         _per_size(results, "Cursor walk: page 1,000 equals naive LIMIT 23976 24",
                   lambda r: _yes_no(r["facts"].get("page_1000_equals_naive_offset"))),
@@ -197,7 +200,13 @@ def memory_table(results: Results) -> list[str]:
 
 def shared_tables(shared: dict[str, Any]) -> list[str]:
     imp, page = shared["import"], shared["page_weight"]
-    shares = ", ".join(f"{name} {value:.0%}" for name, value in imp["shares"].items())
+    shares = ", ".join(
+        f"{name} {value:.0%}" for name, value in imp["shares"].items() if "." not in name
+    )
+    within = ", ".join(
+        f"{name.split('.', 1)[1]} {value:.0%}" for name, value in imp["shares"].items()
+        if name.startswith("decode.")
+    )
     ours = page["ours"]
     card_page = ours["cold"]["html_bytes"] + ours["cold"]["image_bytes"]
     lines = _table(
@@ -209,6 +218,7 @@ def shared_tables(shared: dict[str, Any]) -> list[str]:
              f"{imp['cli_pictures_per_s']:.1f} pictures/s ({imp['cli_seconds']:.1f} s)"],
             ["`import_files` in process", f"{imp['in_process_pictures_per_s']:.1f} pictures/s"],
             ["Where the time goes (cProfile shares)", shares],
+            ["Within decode (shares of the whole import)", within or "n/a"],
             ["Decoding one file: full / JPEG draft at 320 px (ms)",
              f"{imp.get('decode_full_ms', 0):.1f} / {imp.get('decode_draft_ms', 0):.1f}"],
         ],

@@ -86,7 +86,7 @@ def run(
 ) -> tuple[dict[str, Timing], dict[str, Any]]:
     """Every timed action for this size, and facts about them (spans, checks, walk time)."""
     actions: dict[str, Callable[[], object]] = {"ping": r.ping}
-    facts: dict[str, Any] = {"floor_returns_our_page": {}}
+    facts: dict[str, Any] = {"floor_returns_our_page": {}, "commands": {}}
 
     def floor_for(name: str, query: str, page: dict[str, Any]) -> None:
         images = page["images"]
@@ -107,7 +107,9 @@ def run(
         actions[f"query:{view.name}"] = lambda filters=filters: search(
             r, filters, Sort.NEWEST, 24, None, secret=QUERY_SECRET, catalogue=catalogue
         )
-        floor_for(view.name, view.query, api_page(client, view.params))
+        page = api_page(client, view.params)
+        facts["commands"][view.name] = len(page["query"].splitlines())
+        floor_for(view.name, view.query, page)
 
     seen, cursor, seconds = walk(client, PAGE_1000)
     facts["walk_pages"] = len(seen) / 24
