@@ -1,9 +1,10 @@
 """Opaque, tamper-evident page cursors bound to the view they were made for.
 
-A cursor holds where the last page ended (segment, sort values, image id) and the
-slab widths paging has learned. It is URL-safe base64 of compact JSON plus an
-HMAC-SHA256 over the payload and the view (filters and sort), so an edited cursor,
-or one pasted into another view, is rejected instead of running another query.
+A cursor holds where the last page ended (segment, sort values, image id), the
+slab widths paging has learned and the lux values it is paging as crowds. It is
+URL-safe base64 of compact JSON plus an HMAC-SHA256 over the payload and the view
+(filters and sort), so an edited cursor, or one pasted into another view, is
+rejected instead of running another query.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Position:
 class CursorState:
     position: Position
     widths: dict[str, float] = field(default_factory=dict)
+    crowds: dict[str, float] = field(default_factory=dict)
 
 
 def _b64(data: bytes) -> str:
@@ -66,7 +68,10 @@ def _mac(secret: bytes, filters: Filters, sort: Sort, payload: bytes) -> bytes:
 def encode(state: CursorState, filters: Filters, sort: Sort, secret: bytes) -> str:
     pos = state.position
     payload = json.dumps(
-        {"s": pos.segment, "v": list(pos.values), "i": pos.image_id, "w": state.widths},
+        {
+            "s": pos.segment, "v": list(pos.values), "i": pos.image_id, "w": state.widths,
+            "c": state.crowds,
+        },
         separators=(",", ":"), sort_keys=True, allow_nan=False,
     ).encode()
     return _b64(payload) + "." + _b64(_mac(secret, filters, sort, payload))
@@ -86,14 +91,20 @@ def decode(token: str, filters: Filters, sort: Sort, secret: bytes) -> CursorSta
         if not hmac.compare_digest(mac, _mac(secret, filters, sort, payload)):
             raise ValueError
         data = json.loads(payload)
-        segment, values, image_id, widths = data["s"], data["v"], data["i"], data["w"]
+        segment, values, image_id = data["s"], data["v"], data["i"]
+        widths, crowds = data["w"], data["c"]
         if not (
             isinstance(segment, int) and isinstance(values, list)
             and all(_finite(v) for v in values) and is_valid_image_id(image_id)
             and isinstance(widths, dict) and all(_finite(w) and w > 0 for w in widths.values())
+            and isinstance(crowds, dict) and all(_finite(c) for c in crowds.values())
         ):
             raise ValueError
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise QueryError("cursor", _INVALID) from None
     position = Position(segment, tuple(float(v) for v in values), image_id)
-    return CursorState(position, {str(k): float(w) for k, w in widths.items()})
+    return CursorState(
+        position,
+        {str(k): float(w) for k, w in widths.items()},
+        {str(k): float(c) for k, c in crowds.items()},
+    )

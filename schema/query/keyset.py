@@ -35,7 +35,7 @@ GROW_WHEN_EMPTY = 4.0
 DENSE_SLAB = 5000
 """A lux slab matching more than this is narrowed before it is sorted."""
 MAX_REMEMBERED_STARTS = 1024
-_STARTS: dict[tuple[str, str, bool], float] = {}
+_STARTS: dict[tuple[str, str, bool], tuple[float, float]] = {}
 """Where open-ended views started last time, per index, query and direction."""
 MAX_EMPTY_SLABS = 3
 """After this many empty slabs in a row (a gap of ~80 slab widths), locate the next
@@ -49,6 +49,8 @@ class Scanner:
 
     runner: Runner
     widths: dict[str, float] = field(default_factory=dict)
+    crowds: dict[str, float] = field(default_factory=dict)
+    """Values being paged as crowds, per segment and key, so a page need not recount."""
 
     def after(
         self, segments: tuple[Segment, ...], base: Constraints, position: Position | None,
@@ -82,11 +84,15 @@ class Scanner:
         if start is not None:
             values, last_id = start
             group = constraints.narrow(key.field, Range.point(values[0]))
-            rows += self._group(segment, index, level, group, (values[1:], last_id), need)
+            rows += self._group(
+                segment, index, level, group, (values[1:], last_id), need,
+                crowd=self.crowds.get(f"{index}.{level}") == values[0],
+            )
             scope = scope.intersect(_beyond(key, values[0]))
         width_key = f"{index}.{level}"
         width = self.widths.get(width_key, INITIAL_WIDTH[key.field])
         empties = 0
+        first_value: float | None = None
         while len(rows) < need and not scope.is_empty():
             # Newest-first from an open end guesses "now"; other open ends locate their start.
             guess_now = key.field == TIMESTAMP and key.descending
@@ -94,11 +100,13 @@ class Scanner:
                 located = self._locate(key, constraints, scope)
                 if located is None:
                     break
-                scope, empties = located, 0
+                (scope, first_value), empties = located, 0
             slab = _slab_range(key, scope, width)
             if key.field == LUX:
-                slab, point = self._tame(key, constraints, scope, slab)
+                slab, point = self._tame(key, constraints, scope, slab, first_value)
+                first_value = None
                 if point is not None:
+                    self.crowds[f"{index}.{level}"] = point
                     group = constraints.narrow(key.field, Range.point(point))
                     rows += self._group(
                         segment, index, level, group, None, need - len(rows), crowd=True
@@ -116,15 +124,21 @@ class Scanner:
         return rows
 
     def _tame(
-        self, key: Key, constraints: Constraints, scope: Range, slab: Range
+        self, key: Key, constraints: Constraints, scope: Range, slab: Range,
+        first_value: float | None,
     ) -> tuple[Range, float | None]:
         """A lux slab cheap enough to sort, or the exact value of a crowd at its start.
 
         Lux is clumped (half of all pictures can share lux 0 at night), and sorting a
         slab costs in proportion to its matches, so lux slabs are counted first (a
         count costs about a fifth of a sort). A crowd on one value is returned as that
-        value, to be read as a group in timestamp order, which stays cheap.
+        value, to be read as a group in timestamp order, which stays cheap. Where the
+        first value is known (the start of a view) it is checked for a crowd first.
         """
+        if first_value is not None:
+            point = constraints.narrow(key.field, Range.point(first_value))
+            if self.runner.count(point.text()) > DENSE_SLAB:
+                return slab, first_value
         total = self.runner.count(constraints.narrow(key.field, slab).text())
         if total <= DENSE_SLAB:
             return slab, None
@@ -148,8 +162,11 @@ class Scanner:
             total = self.runner.count(constraints.narrow(key.field, slab).text())
         return slab, None
 
-    def _locate(self, key: Key, constraints: Constraints, scope: Range) -> Range | None:
-        """`scope` from the first value that matches, found by one FT.AGGREGATE.
+    def _locate(
+        self, key: Key, constraints: Constraints, scope: Range
+    ) -> tuple[Range, float] | None:
+        """`scope` from the first value that matches (found by one FT.AGGREGATE), and
+        that value as printed.
 
         The aggregate prints 12 significant digits, so the bound is moved out by one
         unit in that digit: the slab may start a hair early, never late. Where a view
@@ -160,7 +177,7 @@ class Scanner:
         query = constraints.narrow(key.field, scope).text()
         remembered = (self.runner.catalogue.index, query, key.descending)
         opening = not math.isfinite(_edge(key, scope))
-        known = _STARTS.get(remembered) if opening else None
+        known, printed = _STARTS.get(remembered, (None, 0.0)) if opening else (None, 0.0)
         if known is not None:
             before = (
                 Range(lo=known, lo_open=True) if key.descending
@@ -168,7 +185,8 @@ class Scanner:
             )
             earlier = constraints.narrow(key.field, scope.intersect(before))
             if self.runner.count(earlier.text()) == 0:
-                return scope.intersect(Range(hi=known) if key.descending else Range(lo=known))
+                bounded = scope.intersect(Range(hi=known) if key.descending else Range(lo=known))
+                return bounded, printed
         edge = self.runner.extreme(query, key.field, key.descending)
         if edge is None:
             return None
@@ -177,8 +195,8 @@ class Scanner:
         if opening:
             if len(_STARTS) >= MAX_REMEMBERED_STARTS:
                 _STARTS.clear()
-            _STARTS[remembered] = bound
-        return scope.intersect(Range(hi=bound) if key.descending else Range(lo=bound))
+            _STARTS[remembered] = (bound, edge)
+        return scope.intersect(Range(hi=bound) if key.descending else Range(lo=bound)), edge
 
     def _group(
         self, segment: Segment, index: int, level: int, constraints: Constraints,

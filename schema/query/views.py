@@ -49,13 +49,17 @@ def search(
     state = decode(cursor, filters, sort, secret) if cursor else None
     position = _position(state, segments) if state else None
     runner = Runner(r, catalogue)
-    scanner = Scanner(runner, dict(state.widths) if state else {})
+    scanner = Scanner(
+        runner, dict(state.widths) if state else {}, dict(state.crowds) if state else {}
+    )
     rows, where = scanner.after(segments, Constraints.from_filters(filters), position, limit + 1)
     next_cursor = None
     if len(rows) > limit:
         last, segment = rows[limit - 1], where[limit - 1]
         end = Position(segment, segments[segment].values(last), last.pk)
-        next_cursor = encode(CursorState(end, scanner.widths), filters, sort, secret)
+        next_cursor = encode(
+            CursorState(end, scanner.widths, scanner.crowds), filters, sort, secret
+        )
     return Page(rows[:limit], next_cursor, runner.commands)
 
 
