@@ -54,6 +54,7 @@ def test_every_filter_and_sort_and_their_combinations(
         {},
         {"from": str(BASE + 86400), "to": str(BASE + 2 * 86400)},
         {"lux_min": "1", "lux_max": "2000"},
+        {"lux_min": "-1.5", "lux_max": "0.00001"},
         {"lux_max": "0"},
         {"camera": "cam-a"},
         {"camera": "Cam-A"},
