@@ -4,9 +4,11 @@ FT.SEARCH pays for every document that matches before it sorts, so a page never
 asks for "everything after the cursor". It asks for a slab of the sort field next
 to the cursor (`@timestamp:[lo (hi]`), as wide as the density seen so far says
 holds about twice the rows needed; the learned widths travel in the cursor. An
-empty slab (a gap in time) makes the next one four times wider. Newest-first
-starts at the current time; the other orders start at the extreme value of their
-field, found by one FT.AGGREGATE (a pass over the matches, without sorting).
+empty slab (a gap in time) makes the next one four times wider, and after three
+the next value is located. Newest-first starts at the current time; the other
+orders start at the extreme value of their field, found by one FT.AGGREGATE (a
+pass over the matches, without sorting) and remembered. Lux slabs are counted
+before they are sorted, because half a catalogue can share lux 0.
 
 Ties are resolved exactly: a slab whose last value group was cut by `LIMIT` is
 followed by a query for that value alone, ordered by the next key (or by image id
@@ -137,7 +139,14 @@ class Scanner:
         """
         if first_value is not None:
             point = constraints.narrow(key.field, Range.point(first_value))
-            if self.runner.count(point.text()) > DENSE_SLAB:
+            before = scope.intersect(
+                Range(lo=first_value, lo_open=True) if key.descending
+                else Range(hi=first_value, hi_open=True)
+            )
+            if (
+                self.runner.count(point.text()) > DENSE_SLAB
+                and self.runner.count(constraints.narrow(key.field, before).text()) == 0
+            ):
                 return slab, first_value
         total = self.runner.count(constraints.narrow(key.field, slab).text())
         if total <= DENSE_SLAB:
