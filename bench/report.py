@@ -36,6 +36,7 @@ ROWS = (
     ("timeline:month", "Timeline, one month: `timeline()` alone"),
     ("gallery:timeline_month", "Timeline, one month: the SVG fragment (`/timeline`)"),
     ("ping", "Redis PING (reference)"),
+    ("flask:empty", "Flask route returning a constant (reference)"),
 )
 GALLERY_VIEWS = ("newest", "page_1000", "lux", "one_day", "time_of_day", "combined")
 

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import redis
+from flask import Flask
 from flask.testing import FlaskClient
 
 from picat.schema import Catalogue
@@ -49,6 +50,13 @@ def _get(client: FlaskClient, url: str) -> Callable[[], object]:
         return client.get(url).data
 
     return action
+
+
+def _empty_app() -> Flask:
+    """Flask answering a constant: what any request costs before the gallery does anything."""
+    app = Flask("bench-empty")
+    app.add_url_rule("/", "empty", lambda: "ok")
+    return app
 
 
 def api_page(client: FlaskClient, params: dict[str, str]) -> dict[str, Any]:
@@ -85,7 +93,9 @@ def run(
     newest: float, runs: int,
 ) -> tuple[dict[str, Timing], dict[str, Any]]:
     """Every timed action for this size, and facts about them (spans, checks, walk time)."""
-    actions: dict[str, Callable[[], object]] = {"ping": r.ping}
+    actions: dict[str, Callable[[], object]] = {
+        "ping": r.ping, "flask:empty": _get(_empty_app().test_client(), "/"),
+    }
     facts: dict[str, Any] = {"floor_returns_our_page": {}, "commands": {}}
 
     def floor_for(name: str, query: str, page: dict[str, Any]) -> None:
