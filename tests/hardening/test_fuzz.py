@@ -247,11 +247,6 @@ def test_forged_and_moved_cursors_are_a_400(fuzz_setup):
             return
         query = urlencode({"limit": 2, "lux_min": 0, "cursor": forged})
         response = client.get(f"/api/images?{query}")
-        if response.status_code == 200:
-            # Base64's last character has spare bits: a different spelling of the same
-            # bytes passes the MAC, and must then run exactly the genuine query.
-            assert response.get_json() == again.get_json(), forged
-            return
         assert response.status_code == 400, forged
         assert response.get_json()["error"].startswith("cursor:")
 
