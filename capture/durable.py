@@ -11,19 +11,13 @@ the write acknowledgement, as the brief allows.
 
 from __future__ import annotations
 
-import logging
-
 import redis
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
+from picat.schema.durability import WAITAOF_TIMEOUT_MS, AofConfirmer
 from picat.schema.store import save
 
 from .spool import Capture
-
-log = logging.getLogger(__name__)
-
-WAITAOF_TIMEOUT_MS = 2000
-_UNSUPPORTED = ("appendonly is disabled", "unknown command")
 
 
 class NotDurable(RuntimeError):
@@ -39,7 +33,7 @@ class DurableWriter:
     def __init__(self, r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE) -> None:
         self.r = r
         self.catalogue = catalogue
-        self.waitaof_supported = True
+        self.aof = AofConfirmer(r, "pictures")
 
     def write(self, captures: list[Capture]) -> None:
         """Save every capture, then confirm; raises a RedisError or NotDurable on failure."""
@@ -52,20 +46,7 @@ class DurableWriter:
 
     def confirm(self) -> None:
         """Wait until this client's earlier writes are in the append-only file on disk."""
-        if not self.waitaof_supported:
-            return
-        try:
-            local, _replicas = self.r.execute_command("WAITAOF", 1, 0, WAITAOF_TIMEOUT_MS)
-        except redis.ResponseError as exc:
-            if not any(reason in str(exc).lower() for reason in _UNSUPPORTED):
-                raise
-            self.waitaof_supported = False
-            log.warning(
-                "Redis cannot confirm writes on disk (%s): a Redis crash may lose the last "
-                "second of pictures; enable appendonly on the server to close that gap", exc
-            )
-            return
-        if int(local) < 1:
+        if not self.aof.confirm():
             raise NotDurable(
                 f"Redis did not confirm the append-only fsync within {WAITAOF_TIMEOUT_MS} ms"
             )

@@ -90,7 +90,7 @@ def test_capture_writes_and_expires_pictures_and_nothing_else(server: Server) ->
 
     writer = DurableWriter(connect_single(server.url("capture")))
     writer.write([Capture(image, b"\xff\xd8jpeg\xff\xd9", b"thumb")])
-    assert writer.waitaof_supported  # WAITAOF ran and confirmed
+    assert writer.aof.supported  # WAITAOF ran and confirmed
     key = DEFAULT_CATALOGUE.key(image.pk)
     assert server.root.hget(key, "image_data") == b"\xff\xd8jpeg\xff\xd9"
     assert 3590 < server.root.ttl(key) <= 3600

@@ -22,11 +22,10 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from picat.schema import connect
+from picat.schema.durability import WAITAOF_TIMEOUT_MS, AofConfirmer
 
 log = logging.getLogger(__name__)
 
-WAITAOF_TIMEOUT_MS = 2000
-_UNSUPPORTED = ("appendonly is disabled", "unknown command")
 _EXTENSION = "picat.curation"
 T = TypeVar("T")
 
@@ -37,7 +36,7 @@ class Curator:
     def __init__(self, url: str) -> None:
         self.r = connect(url, max_connections=1, retry=Retry(NoBackoff(), 0))
         self._lock = threading.Lock()
-        self._aof_known_off = False
+        self._aof = AofConfirmer(self.r, "keep/delete")
 
     def apply(self, change: Callable[[redis.Redis], T]) -> tuple[T, bool]:
         """(what `change` returned, whether Redis confirmed it on disk in time)."""
@@ -50,24 +49,11 @@ class Curator:
             return result, self._confirm()
 
     def _confirm(self) -> bool:
-        if self._aof_known_off:
-            return True
-        try:
-            local, _replicas = self.r.execute_command("WAITAOF", 1, 0, WAITAOF_TIMEOUT_MS)
-        except redis.ResponseError as exc:
-            if not any(reason in str(exc).lower() for reason in _UNSUPPORTED):
-                raise
-            self._aof_known_off = True
-            log.warning(
-                "Redis cannot confirm keep/delete on disk (%s): a crash of the Redis host may "
-                "undo the last second of them; enable appendonly on the server", exc,
-            )
-            return True
-        if int(local) < 1:
+        confirmed = self._aof.confirm()
+        if not confirmed:
             log.warning("Redis did not confirm a keep/delete on disk within %d ms",
                         WAITAOF_TIMEOUT_MS)
-            return False
-        return True
+        return confirmed
 
 
 def install(app: Flask, redis_url: str) -> None:

@@ -146,5 +146,5 @@ def test_without_aof_the_write_is_accepted_with_one_warning(
     with caplog.at_level(logging.WARNING):
         for capture in captures(2):
             writer.write([capture])
-    assert caplog.text.count("cannot confirm writes on disk") == 1
-    assert not writer.waitaof_supported
+    assert caplog.text.count("cannot confirm pictures on disk") == 1
+    assert not writer.aof.supported
