@@ -12,7 +12,7 @@ Every hash carries the fields the capture service writes (no TTL: `IMAGE_TTL=0`)
 `image_data` is a 64-byte stand-in unique to each picture, because N full-size
 pictures would not fit in memory; full-size pictures are measured in the import and
 page-weight scenarios. Thumbnails are real JPEGs made by the capture code from
-photo-like pictures (`photos.py`) at its default size (320 px, about 15 KB) up to
+photo-like pictures (`photos.py`) at its default size (320 px, about 14 KB) up to
 `REALISTIC_UP_TO` pictures, and tiny real JPEGs (24 px, under 1 KB) above that.
 """
 
@@ -135,8 +135,7 @@ def pictures(n: int, seed: int, end: float, pool: list[bytes]) -> Iterator[Pictu
         image_id = new_image_id(timestamp)
         lux = scene_lux(timestamp, rng)
         time_of_day, utc_offset = local_time_fields(timestamp, ZONE)
-        data = b"\xff\xd8\xff\xe0" + hashlib.sha256(image_id.encode()).digest() * 2 + b"\xff\xd9"
-        data = data[:64]
+        data = (b"\xff\xd8\xff\xe0" + hashlib.sha256(image_id.encode()).digest() * 2)[:64]
         brightness = min(1.0, lux / 10_000)
         image = Image(
             pk=image_id, mime_type="image/jpeg", timestamp=timestamp, lux=lux,
