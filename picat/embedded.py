@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,12 +167,3 @@ class EmbeddedRedis:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-
-@contextlib.contextmanager
-def running(port: int, data_dir: Path, logfile: str = "") -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(port, data_dir, logfile).start()
-    try:
-        yield server
-    finally:
-        server.stop()

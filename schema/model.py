@@ -101,10 +101,6 @@ class Image(HashModel):
     def _trigger_is_known(cls, value: str | None) -> str | None:
         return None if value is None else Trigger(value).value
 
-    @property
-    def id(self) -> str:
-        return self.pk
-
     def to_fields(self) -> dict[str, str]:
         """The hash fields to write: set values only, as strings Redis stores verbatim."""
         fields: dict[str, str] = {}

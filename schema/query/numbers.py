@@ -42,9 +42,6 @@ class Range:
     def is_empty(self) -> bool:
         return self.lo > self.hi or (self.lo == self.hi and (self.lo_open or self.hi_open))
 
-    def is_everything(self) -> bool:
-        return self.lo == -INF and self.hi == INF
-
     def intersect(self, other: Range) -> Range:
         if other.lo > self.lo or (other.lo == self.lo and other.lo_open):
             lo, lo_open = other.lo, other.lo_open
