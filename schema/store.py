@@ -6,6 +6,9 @@ both go through a `Catalogue`, so ids are validated before a key is built.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+
 import redis
 
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
@@ -24,25 +27,50 @@ def save(
     `image.expires_at` (Unix seconds) becomes the key's PEXPIREAT; None keeps it forever.
     Writing the same id again rewrites the same hash, which makes replays idempotent.
     """
-    key = catalogue.key(image.pk)
-    fields: dict[str, bytes | str] = dict(image.to_fields())
-    fields[IMAGE_DATA] = image_data
-    if thumbnail is not None:
-        fields[THUMBNAIL] = thumbnail
+    save_many(r, [(image, image_data, thumbnail)], catalogue)
+
+
+def save_many(
+    r: redis.Redis,
+    pictures: Sequence[tuple[Image, bytes, bytes | None]],
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+) -> None:
+    """Write several (image, image_data, thumbnail) as `save` does, in one MULTI/EXEC.
+
+    One round trip for the lot, and all or none of them is written.
+    """
     with r.pipeline(transaction=True) as pipe:
-        pipe.delete(key)
-        pipe.hset(key, mapping=fields)
-        if image.expires_at is not None:
-            pipe.pexpireat(key, int(image.expires_at * 1000))
+        for image, image_data, thumbnail in pictures:
+            key = catalogue.key(image.pk)
+            fields: dict[str, bytes | str] = dict(image.to_fields())
+            fields[IMAGE_DATA] = image_data
+            if thumbnail is not None:
+                fields[THUMBNAIL] = thumbnail
+            pipe.delete(key)
+            pipe.hset(key, mapping=fields)
+            if image.expires_at is not None:
+                pipe.pexpireat(key, int(image.expires_at * 1000))
         pipe.execute()
+
+
+def _with_expiry(image: Image, pttl: int, now: float) -> Image:
+    """The key's TTL decides: seed hashes expire without an `expires_at` field, and a
+    picture made persistent outside the gallery keeps one that no longer applies."""
+    if pttl < 0:
+        expires_at = None
+    elif image.expires_at is not None:
+        return image
+    else:
+        expires_at = now + pttl / 1000
+    if expires_at == image.expires_at:
+        return image
+    return image.model_copy(update={"expires_at": expires_at})
 
 
 def load(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> Image | None:
     """The metadata of one picture (never its bytes), or None if it does not exist."""
-    values = r.hmget(catalogue.key(image_id), Image.METADATA_FIELDS)
-    if all(value is None for value in values):
-        return None
-    return Image.from_fields(image_id, dict(zip(Image.METADATA_FIELDS, values, strict=True)))
+    found = load_many(r, [image_id], catalogue)
+    return found[0] if found else None
 
 
 def load_many(
@@ -51,13 +79,16 @@ def load_many(
     """Metadata for several ids in one round trip, skipping ids that have gone."""
     with r.pipeline(transaction=False) as pipe:
         for image_id in image_ids:
-            pipe.hmget(catalogue.key(image_id), Image.METADATA_FIELDS)
-        rows = pipe.execute()
+            key = catalogue.key(image_id)
+            pipe.hmget(key, Image.METADATA_FIELDS)
+            pipe.pttl(key)
+        replies = pipe.execute()
+    now = time.time()
     images = []
-    for image_id, values in zip(image_ids, rows, strict=True):
+    for image_id, values, pttl in zip(image_ids, replies[0::2], replies[1::2], strict=True):
         if any(value is not None for value in values):
             fields = dict(zip(Image.METADATA_FIELDS, values, strict=True))
-            images.append(Image.from_fields(image_id, fields))
+            images.append(_with_expiry(Image.from_fields(image_id, fields), pttl, now))
     return images
 
 

@@ -101,3 +101,18 @@ def test_load_many_skips_missing(r: redis.Redis, catalogue: Catalogue) -> None:
     store.delete(r, images[1].pk, catalogue)
     found = store.load_many(r, [i.pk for i in images], catalogue)
     assert [i.pk for i in found] == [images[0].pk, images[2].pk]
+
+
+def test_expiry_comes_from_the_key_ttl(r: redis.Redis, catalogue: Catalogue) -> None:
+    seed = catalogue.prefix + "1681843700"
+    r.hset(seed, mapping={"image_data": b"\xff\xd8", "timestamp": "1681843700", "lux": "5"})
+    r.expire(seed, 3600)
+    loaded = store.load(r, "1681843700", catalogue)
+    assert loaded is not None and loaded.expires_at is not None
+    assert 3590 < loaded.expires_at - time.time() <= 3600
+
+    image = _image(expires_at=time.time() + 600)
+    store.save(r, image, b"\xff\xd8", None, catalogue)
+    assert store.load(r, image.pk, catalogue).expires_at == image.expires_at
+    r.persist(catalogue.key(image.pk))
+    assert store.load_many(r, [image.pk], catalogue)[0].expires_at is None
