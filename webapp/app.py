@@ -34,6 +34,7 @@ def create_app(
     secret_key: bytes | None = None,
     auth_settings: auth.Auth | None = None,
     trust_proxy: int = 0,
+    host: str = "127.0.0.1",
     **config: Any,
 ) -> Flask:
     """A gallery for the catalogue at `redis_url`.
@@ -41,7 +42,9 @@ def create_app(
     Without `secret_key` a random one is used, so sessions and paging cursors last
     only as long as the process; `picat web` passes a persistent one. Without
     `auth_settings` nobody needs to log in (`picat web` allows that on loopback only);
-    `trust_proxy` is how many proxies' X-Forwarded-* headers to believe. `config`
+    `trust_proxy` is how many proxies' X-Forwarded-* headers to believe; `host` is
+    the address served (without a login on loopback, only loopback Host headers
+    are answered: no DNS rebinding). `config`
     overrides Flask settings (e.g. `TESTING=True`).
     """
     app = Flask(__name__)
@@ -60,8 +63,8 @@ def create_app(
         catalogue=catalogue,
         cursor_secret=hmac.new(key, b"picat paging cursors", hashlib.sha256).digest(),
     )
+    auth.install(app, auth_settings, trust_proxy, host)  # first: a bad Host is a 400
     security.install(app)
-    auth.install(app, auth_settings, trust_proxy)
     curation.install(app, redis_url)
     errors.install(app)
     templating.install(app)

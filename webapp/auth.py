@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
@@ -47,8 +48,27 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "api.health
 SESSION_LIFETIME = timedelta(days=14)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _EXTENSION = "picat.auth"
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 bp = Blueprint("auth", __name__)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or the name localhost: reachable from this machine only."""
+    name = host.strip().strip("[]").lower()
+    if name in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(host: str) -> str:
+    """The name in a Host header, without the port: `[::1]:8000` is `::1`."""
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,7 @@ class _State:
     auth: Auth | None
     secret: bytes
     throttle: LoginThrottle
+    loopback_only: bool
 
 
 def _state() -> _State:
@@ -159,6 +180,12 @@ def _quote_next(path: str) -> str:
 
 
 def _check_access() -> Response | None:
+    if _state().loopback_only and not is_loopback(_host_name(request.host)):
+        # DNS rebinding: a page elsewhere whose name now points at 127.0.0.1 would
+        # otherwise be a same-origin curator of this password-less gallery.
+        return error_response(
+            400, "This gallery answers only to localhost, 127.0.0.1 or [::1].", "Bad host"
+        )
     role = _role()
     if role == INVALID:
         response = error_response(401, "The API token is not valid.", "Not logged in")
@@ -248,11 +275,16 @@ class _SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
-def install(app: Flask, auth: Auth | None, trust_proxy: int = 0) -> None:
-    """Require a login (if `auth`), trust `trust_proxy` proxies' X-Forwarded-* headers."""
+def install(app: Flask, auth: Auth | None, trust_proxy: int = 0, host: str = "127.0.0.1") -> None:
+    """Require a login (if `auth`), trust `trust_proxy` proxies' X-Forwarded-* headers.
+
+    Without a login on a loopback `host`, only requests whose Host header names
+    loopback are served, so DNS rebinding cannot reach the gallery.
+    """
     key = app.config["SECRET_KEY"]
     secret = key.encode() if isinstance(key, str) else bytes(key)
-    app.extensions[_EXTENSION] = _State(auth, secret, LoginThrottle())
+    loopback_only = auth is None and is_loopback(host)
+    app.extensions[_EXTENSION] = _State(auth, secret, LoginThrottle(), loopback_only)
     app.session_interface = _SessionInterface()
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     if trust_proxy > 0:

@@ -8,34 +8,23 @@ one), unless the operator says `--no-auth` and reads the warning.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import sys
 from dataclasses import dataclass
 
 from picat.passwords import parse_hash
 
-from .auth import Auth
+from .auth import Auth, is_loopback
+
+__all__ = ["AuthSettings", "is_loopback", "load_auth_settings"]
 
 MIN_TOKEN_LENGTH = 16
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
 @dataclass(frozen=True)
 class AuthSettings:
     auth: Auth | None
     trust_proxy: int
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 or the name localhost: reachable from this machine only."""
-    name = host.strip().strip("[]").lower()
-    if name in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _env(name: str) -> str | None:

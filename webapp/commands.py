@@ -22,7 +22,7 @@ def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     access = load_auth_settings(host, no_auth=args.no_auth)
     app = create_app(
         settings.effective_redis_url, secret_key=web.secret_key,
-        auth_settings=access.auth, trust_proxy=access.trust_proxy,
+        auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
     )
     try:
         serve(app, host, args.port or web.port)
