@@ -91,7 +91,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             app = create_app(
                 url, secret_key=web.secret_key,
-                auth_settings=access.auth, trust_proxy=access.trust_proxy,
+                auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
             )
             serve(app, host, port)
         except KeyboardInterrupt:
