@@ -3,12 +3,13 @@
 Three imports of the same files into one private Redis (append-only on, as `picat
 redis` runs it, since the importer confirms with WAITAOF): the `picat import`
 command end to end (`python -m picat.cli import`, interpreter start-up included);
-the importer in-process (`import_files`), for the steady rate; and the importer
-in-process under cProfile, whose cumulative times split the work into decoding
-(open, decode, thumbnail, lux estimate), writing to Redis (the MULTI/EXEC per
-picture), waiting for the closing WAITAOF (up to a second with `appendfsync
-everysec`), the duplicate check (one FT.SEARCH per file) and the rest (reading,
-hashing).
+the importer in-process (`import_files`), for the steady rate, with its decoding
+workers (one per core) and again on one core; and the importer in-process on one
+core under cProfile (workers run outside the profiler), whose cumulative times
+split the work into decoding (open, decode, thumbnail, lux estimate), writing to
+Redis (one MULTI/EXEC per batch), waiting for the closing WAITAOF (up to a second
+with `appendfsync everysec`), the duplicate check (one FT.SEARCH per file) and the
+rest (reading, hashing).
 Profiling slows the Python parts a little; only its shares are reported. Beside
 them, the cost of decoding one file fully and with JPEG draft scaling (what a
 thumbnail needs), to size the cheapest fix.
@@ -29,6 +30,7 @@ from PIL import Image as PILImage
 
 from picat.capture.durable import connect_single
 from picat.capture.importer import import_files
+from picat.capture.workers import MIN_PARALLEL_ITEMS, cores
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, index
 
 from .photos import SIZE, write_photos
@@ -37,20 +39,20 @@ from .servers import private_redis
 THUMBNAIL_SIZE = 320
 DECODE_SAMPLE = 50
 PARTS = {
-    "decode": (("importer.py", "describe_file"),),
-    "redis_write": (("store.py", "save"),),
+    "decode": (("importer.py", "_decode"),),
+    "redis_write": (("store.py", "save_many"),),
     "aof_confirm": (("durable.py", "confirm"),),
     "duplicate_check": (("importer.py", "already_imported"),),
 }
 """Each part of the import, as the (module file, function) pairs whose time it is."""
 
 DECODE_PARTS = {
-    "open_and_decode": ("importer.py", "_open_picture"),
+    "open_and_decode": ("decoding.py", "_open_picture"),
     "exif_transpose": ("ImageOps.py", "exif_transpose"),
     "thumbnail": ("imaging.py", "make_thumbnail"),
     "lux_estimate": ("photo_facts.py", "estimated_lux"),
 }
-"""What `describe_file` spends its time on."""
+"""What decoding one file (`decoding.describe`) spends its time on."""
 
 
 def _cumulative(stats: pstats.Stats, module: str, function: str) -> float:
@@ -61,12 +63,15 @@ def _cumulative(stats: pstats.Stats, module: str, function: str) -> float:
     )
 
 
-def _in_process(url: str, paths: list[Path], tag: str) -> tuple[float, int]:
+def _in_process(
+    url: str, paths: list[Path], tag: str, workers: int | None = None
+) -> tuple[float, int]:
     catalogue = Catalogue(prefix=f"{tag}:image:", index=f"{tag}:idx:images")
     r = connect_single(url)
     index.apply(r, catalogue)
     began = time.perf_counter()
-    report = import_files(r, paths, "bench", 0, THUMBNAIL_SIZE, catalogue, progress=False)
+    report = import_files(r, paths, "bench", 0, THUMBNAIL_SIZE, catalogue, progress=False,
+                          workers=workers)
     return time.perf_counter() - began, len(report.imported)
 
 
@@ -75,7 +80,7 @@ def _profiled(url: str, paths: list[Path]) -> dict[str, float]:
     r = connect_single(url)
     index.apply(r, catalogue)
     profile = cProfile.Profile()
-    profile.runcall(import_files, r, paths, "bench", 0, THUMBNAIL_SIZE, catalogue, False)
+    profile.runcall(import_files, r, paths, "bench", 0, THUMBNAIL_SIZE, catalogue, False, 1)
     stats = pstats.Stats(profile)
     total = _cumulative(stats, "importer.py", "import_files")
     shares = {
@@ -117,6 +122,7 @@ def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
         cli_imported = int(r.execute_command(
             "FT.SEARCH", DEFAULT_CATALOGUE.index, "*", "LIMIT", "0", "0")[0])
         seconds, imported = _in_process(url, paths, "inprocess")
+        one_core_seconds, one_core_imported = _in_process(url, paths, "onecore", workers=1)
         shares = _profiled(url, paths)
     sample = paths[:DECODE_SAMPLE]
     return {
@@ -128,6 +134,8 @@ def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
         "cli_pictures_per_s": cli_imported / cli_seconds,
         "in_process_seconds": seconds,
         "in_process_pictures_per_s": imported / seconds,
+        "in_process_workers": cores() if count >= MIN_PARALLEL_ITEMS else 1,
+        "one_core_pictures_per_s": one_core_imported / one_core_seconds,
         "shares": shares,
         "decode_full_ms": _decode_ms(sample, draft=False),
         "decode_draft_ms": _decode_ms(sample, draft=True),

@@ -217,7 +217,11 @@ def shared_tables(shared: dict[str, Any]) -> list[str]:
                       f"mean {imp['mean_file_bytes'] / 1024:,.0f} KB"],
             ["`picat import` command, end to end (start-up included)",
              f"{imp['cli_pictures_per_s']:.1f} pictures/s ({imp['cli_seconds']:.1f} s)"],
-            ["`import_files` in process", f"{imp['in_process_pictures_per_s']:.1f} pictures/s"],
+            ["`import_files` in process", f"{imp['in_process_pictures_per_s']:.1f} pictures/s"
+             f" ({imp.get('in_process_workers', 1)} decoding processes)"],
+            ["`import_files` in process, decoding on one core",
+             f"{imp['one_core_pictures_per_s']:.1f} pictures/s"
+             if "one_core_pictures_per_s" in imp else "n/a"],
             ["Where the time goes (cProfile shares)", shares],
             ["Within decode (shares of the whole import)", within or "n/a"],
             ["Decoding one file: full / JPEG draft at 320 px (ms)",

@@ -1,0 +1,72 @@
+"""The import pipeline: workers keep file order, copies follow the first file's fate,
+a reduced JPEG decode still rejects a truncated file and keeps the real size."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import ExifTags
+from PIL import Image as PILImage
+
+from picat.capture import workers
+from picat.capture.decoding import Rejected, describe
+from picat.capture.durable import connect_single
+from picat.capture.importer import import_files
+from picat.schema import Catalogue
+
+
+def square(number: int) -> int:
+    return number * number
+
+
+@pytest.mark.parametrize("count", [3, 50])
+def test_ordered_map_keeps_input_order_inline_and_in_workers(count: int) -> None:
+    assert list(workers.ordered_map(square, iter(range(count)), count)) == [
+        n * n for n in range(count)
+    ]
+
+
+def photo(colour: tuple[int, int, int], size: tuple[int, int] = (1600, 1200),
+          orientation: int | None = None) -> bytes:
+    out = io.BytesIO()
+    exif = PILImage.Exif()
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    PILImage.new("RGB", size, colour).save(out, "JPEG", quality=90, exif=exif)
+    return out.getvalue()
+
+
+def test_reduced_decode_keeps_the_full_size_and_turns_the_thumbnail_upright(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "portrait.jpg"
+    path.write_bytes(photo((200, 180, 40), orientation=6))
+    described = describe(path, path.read_bytes(), 320)
+    assert (described.width, described.height) == (1200, 1600)
+    assert PILImage.open(io.BytesIO(described.thumbnail)).size == (240, 320)
+    assert described.lux > 1000
+
+
+def test_reduced_decode_still_rejects_a_truncated_jpeg(tmp_path: Path) -> None:
+    data = photo((10, 120, 200))
+    with pytest.raises(Rejected, match="truncated"):
+        describe(tmp_path / "cut.jpg", data[: len(data) * 2 // 3], 320)
+
+
+def test_copies_share_the_first_file_fate_across_workers(
+    redis_url: str, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    good = [photo((i * 20, 100, 50), size=(64, 48)) for i in range(10)]
+    broken = good[0][: len(good[0]) // 2]
+    names = []
+    for i, data in enumerate([*good, broken, good[3], broken]):
+        names.append(tmp_path / f"{i:02d}.jpg")
+        names[-1].write_bytes(data)
+    report = import_files(connect_single(redis_url), [tmp_path], "cam", 0, 32, catalogue,
+                          progress=False)
+    assert report.imported == names[:10]
+    assert report.skipped == [names[11]]
+    assert [path for path, _ in report.rejected] == [names[10], names[12]]
+    assert report.rejected[0][1] == report.rejected[1][1]
