@@ -1,9 +1,10 @@
 """Authentication settings from the environment, and the rule for when none is allowed.
 
 The gallery may run without a password only when it listens on the loopback
-interface (nobody else can reach it); on any other address `picat web` and
-`picat up` refuse to start without `PICAT_WEB_PASSWORD_HASH` (or the read-only
-one), unless the operator says `--no-auth` and reads the warning.
+interface and trusts no proxy (nobody else can reach it); on any other address,
+or behind a proxy (`PICAT_TRUST_PROXY`), `picat web` and `picat up` refuse to start
+without `PICAT_WEB_PASSWORD_HASH` (or the read-only one), unless the operator says
+`--no-auth`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ def load_auth_settings(
         return AuthSettings(None, trust_proxy)
     if password or readonly:
         return AuthSettings(Auth(password, readonly, token), trust_proxy)
+    if trust_proxy > 0:
+        # Behind a proxy every remote client arrives from loopback: it no longer means "only me".
+        raise SystemExit(
+            f"{command}: refusing to serve behind a proxy (PICAT_TRUST_PROXY={trust_proxy}) "
+            "without a password: everyone the proxy lets in could see and delete every "
+            "picture. Set PICAT_WEB_PASSWORD_HASH (make one with `picat passwd`), or pass "
+            "--no-auth if the proxy already checks who comes in."
+        )
     if is_loopback(host):
         return AuthSettings(None, trust_proxy)
     raise SystemExit(

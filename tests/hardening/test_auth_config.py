@@ -10,7 +10,7 @@ import pytest
 
 from picat.cli import main
 from picat.passwords import hash_password, parse_hash, verify_password
-from picat.webapp.authconfig import is_loopback, load_auth_settings
+from picat.webapp.authconfig import AuthSettings, is_loopback, load_auth_settings
 
 from .helpers import PASSWORD, TOKEN
 
@@ -46,6 +46,15 @@ def test_loopback_needs_no_password_any_other_address_does(monkeypatch, capsys):
     assert settings.auth is not None and settings.auth.api_token == TOKEN
     assert settings.trust_proxy == 1
     assert load_auth_settings("127.0.0.1").auth is not None  # a password is always used
+
+
+def test_a_trusted_proxy_needs_a_password_or_no_auth(monkeypatch):
+    monkeypatch.setenv("PICAT_TRUST_PROXY", "1")
+    with pytest.raises(SystemExit, match=r"refusing to serve behind a proxy \(PICAT_TRUST_PROXY"):
+        load_auth_settings("127.0.0.1")
+    assert load_auth_settings("127.0.0.1", no_auth=True) == AuthSettings(None, 1)
+    monkeypatch.setenv("PICAT_WEB_PASSWORD_HASH", hash_password(PASSWORD))
+    assert load_auth_settings("127.0.0.1").auth is not None
 
 
 @pytest.mark.parametrize(
