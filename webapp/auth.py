@@ -105,15 +105,16 @@ def _fingerprint(role: str) -> str:
 
 
 def _bearer_role() -> str | None:
-    """SCRIPT for the right token, INVALID for a wrong one, None when none is sent."""
-    header = request.headers.get("Authorization", "")
-    if not header:
+    """SCRIPT for the right token, INVALID for a wrong one, None when none is sent.
+
+    Only the Bearer scheme is ours: a Basic header from an authenticating proxy in
+    front of the gallery is not a token attempt and is ignored.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
         return None
-    scheme, _, token = header.partition(" ")
     expected = _state().auth.api_token  # type: ignore[union-attr]
-    if scheme.lower() == "bearer" and expected and hmac.compare_digest(
-        token.strip().encode(), expected.encode()
-    ):
+    if expected and hmac.compare_digest(token.strip().encode(), expected.encode()):
         return SCRIPT
     return INVALID
 

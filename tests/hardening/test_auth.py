@@ -104,11 +104,26 @@ def test_the_api_token_reads_but_a_wrong_one_is_refused(secure_app, add_picture)
     listing = client.get("/api/images", headers=BEARER)
     assert listing.status_code == 200 and listing.get_json()["images"][0]["id"] == image.pk
     assert client.get(f"/images/{image.pk}/thumbnail", headers=BEARER).status_code == 200
-    for header in (f"Bearer {TOKEN}x", "Bearer ", f"Basic {TOKEN}", TOKEN):
+    for header in (f"Bearer {TOKEN}x", "Bearer ", f"bearer {TOKEN[:-1]}", "Bearer"):
         wrong = client.get("/api/images", headers={"Authorization": header})
         assert wrong.status_code == 401, header
         assert "invalid_token" in wrong.headers["WWW-Authenticate"]
     assert client.get("/healthz", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_other_authorization_schemes_are_ignored(secure_app):
+    """Behind a basic-auth proxy every request carries `Authorization: Basic …`."""
+    client = secure_app.test_client()
+    basic = {"Authorization": "Basic dXNlcjpwcm94eS1wYXNzd29yZA=="}
+    client.environ_base["HTTP_AUTHORIZATION"] = basic["Authorization"]
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    for header in (basic["Authorization"], f"Basic {TOKEN}", TOKEN):
+        api = client.get("/api/images", headers={"Authorization": header})
+        assert api.status_code == 401 and "invalid_token" not in api.headers["WWW-Authenticate"]
+    assert log_in(client, PASSWORD).status_code == 303
+    assert client.get("/").status_code == 200
+    assert client.get("/api/images").status_code == 200
 
 
 def test_wrong_passwords_are_throttled_and_next_stays_on_site(secure_app):
