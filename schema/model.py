@@ -9,16 +9,21 @@ JPEG bytes, which redis-om's readers cannot decode and its writer would base64
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import field_validator
+from pydantic import ValidationError, field_validator
 from redis_om import HashModel
 
 from .catalogue import DEFAULT_CATALOGUE
-from .ids import validate_image_id
+from .ids import id_timestamp, validate_image_id
+
+log = logging.getLogger(__name__)
+_REPORTED: set[tuple[str, str]] = set()
+_MAX_REPORTED = 4096
 
 CAMERA_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -113,13 +118,40 @@ class Image(HashModel):
 
     @classmethod
     def from_fields(cls, image_id: str, fields: Mapping[Any, Any]) -> Image:
-        """Build from a hash read with HMGET/HGETALL (bytes or str; binary fields ignored)."""
+        """Build from a hash read with HMGET/HGETALL (bytes or str; binary fields ignored).
+
+        Leniently, because one hand-written hash must not break a page: an invalid
+        optional value reads as None (logged once per picture and field), and a
+        missing or invalid timestamp is taken from the id.
+        """
         values: dict[str, Any] = {}
         for raw_name, raw_value in fields.items():
             name = raw_name.decode() if isinstance(raw_name, bytes) else raw_name
             if name not in cls.METADATA_FIELDS or raw_value is None:
                 continue
-            value = raw_value.decode("utf-8") if isinstance(raw_value, bytes) else raw_value
+            value = raw_value
+            if isinstance(value, bytes):
+                value = value.decode(errors="replace")
             if value != "":
                 values[name] = value
-        return cls(pk=image_id, **values)
+        values.setdefault("timestamp", id_timestamp(image_id))
+        while True:
+            try:
+                return cls(pk=image_id, **values)
+            except ValidationError as exc:
+                bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+                if not bad & values.keys():
+                    raise
+                for name in bad & values.keys():
+                    _report(image_id, name, values.pop(name))
+                values.setdefault("timestamp", id_timestamp(image_id))
+
+
+def _report(image_id: str, name: str, value: object) -> None:
+    """Log an unreadable field the first time it is seen, not on every page that shows it."""
+    if (image_id, name) in _REPORTED:
+        return
+    if len(_REPORTED) >= _MAX_REPORTED:
+        _REPORTED.clear()
+    _REPORTED.add((image_id, name))
+    log.warning("image %s: ignoring invalid %s %.60r", image_id, name, value)

@@ -10,14 +10,17 @@ values the index holds to resume at the right place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis
 
 from ..catalogue import Catalogue
+from ..ids import is_valid_image_id
 from ..index import render_command as _render
 from ..model import Image
 from ..store import load_many
 from .errors import QueryTimeout
+from .text import LUX, TIMESTAMP
 
 DIALECT = ("DIALECT", "2")
 
@@ -49,6 +52,41 @@ def count_argv(index: str, query: str) -> list[str]:
     return ["FT.SEARCH", index, query, "LIMIT", "0", "0", *DIALECT]
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A hash under the prefix whose name is not an image id (e.g. `image:foo`).
+
+    It cannot be shown or linked, but it holds a place in the index's order: paging
+    carries its sort values so a slab of them is stepped past, never read again.
+    """
+
+    pk: str
+    timestamp: float
+    lux: float | None
+
+
+Row = Image | Unreadable
+
+
+def _number(value: bytes | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def execute(r: redis.Redis, argv: list[str]) -> Any:
+    """Run one search command; a server-side timeout becomes `QueryTimeout` (a 503)."""
+    try:
+        return r.execute_command(*argv)
+    except redis.ResponseError as exc:
+        if "timeout" in str(exc).lower():
+            raise QueryTimeout(
+                "the search took too long and was stopped; narrow the filters or try again"
+            ) from exc
+        raise
+
+
 @dataclass
 class Runner:
     """Runs queries on one catalogue and keeps the argv of each call, in order."""
@@ -59,21 +97,15 @@ class Runner:
 
     def _execute(self, argv: list[str]) -> list:
         self.commands.append(argv)
-        try:
-            return self.r.execute_command(*argv)
-        except redis.ResponseError as exc:
-            if "timeout" in str(exc).lower():
-                raise QueryTimeout(
-                    "the search took too long and was stopped; narrow the filters or try again"
-                ) from exc
-            raise
+        return execute(self.r, argv)
 
     def rows(
         self, query: str, *, sort_field: str | None, descending: bool, limit: int
-    ) -> tuple[int, list[Image]]:
+    ) -> tuple[int, list[Row]]:
         """(total matching, the first `limit` rows in the server's order).
 
-        A picture deleted between the search and the read is left out.
+        A picture deleted between the search and the read is left out; a key whose
+        name is not an image id comes back as `Unreadable`, for paging to step past.
         """
         reply = self._execute(
             search_argv(
@@ -81,8 +113,23 @@ class Runner:
                 limit=limit,
             )
         )
-        ids = [self.catalogue.id_from_key(key) for key in reply[1:]]
-        return int(reply[0]), load_many(self.r, ids, self.catalogue)
+        names = [key.decode() if isinstance(key, bytes) else key for key in reply[1:]]
+        ids = [name.removeprefix(self.catalogue.prefix) for name in names]
+        valid = [image_id for image_id in ids if is_valid_image_id(image_id)]
+        found: dict[str, Row] = {
+            image.pk: image for image in load_many(self.r, valid, self.catalogue)
+        }
+        junk = [(name, i) for name, i in zip(names, ids, strict=True) if not is_valid_image_id(i)]
+        if junk:
+            with self.r.pipeline(transaction=False) as pipe:
+                for name, _ in junk:
+                    pipe.hmget(name, [TIMESTAMP, LUX])
+                for (_, image_id), (timestamp, lux) in zip(junk, pipe.execute(), strict=True):
+                    if timestamp is not None or lux is not None:
+                        at = _number(timestamp) or 0.0
+                        found[image_id] = Unreadable(image_id, at, _number(lux))
+        rows = [found.get(image_id) for image_id in ids]
+        return int(reply[0]), [row for row in rows if row is not None]
 
     def extreme(self, query: str, field_name: str, largest: bool) -> float | None:
         """The largest or smallest value of a field among the matches; None if none match.

@@ -22,8 +22,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from ..model import Image
-from .commands import Runner
+from .commands import Row, Runner
 from .cursor import Position
 from .numbers import Range
 from .order import Key, Segment
@@ -57,9 +56,9 @@ class Scanner:
     def after(
         self, segments: tuple[Segment, ...], base: Constraints, position: Position | None,
         need: int,
-    ) -> tuple[list[Image], list[int]]:
+    ) -> tuple[list[Row], list[int]]:
         """Up to `need` rows after `position` (from the start if None), and their segments."""
-        rows: list[Image] = []
+        rows: list[Row] = []
         where: list[int] = []
         first = position.segment if position else 0
         for index in range(first, len(segments)):
@@ -78,11 +77,11 @@ class Scanner:
     def _collect(
         self, segment: Segment, index: int, level: int, constraints: Constraints,
         start: tuple[tuple[float, ...], str] | None, need: int,
-    ) -> list[Image]:
+    ) -> list[Row]:
         """Rows in order of keys `level`.. within `constraints`, after `start` if given."""
         key = segment.keys[level]
         scope = constraints.range(key.field)
-        rows: list[Image] = []
+        rows: list[Row] = []
         if start is not None:
             values, last_id = start
             group = constraints.narrow(key.field, Range.point(values[0]))
@@ -210,7 +209,7 @@ class Scanner:
     def _group(
         self, segment: Segment, index: int, level: int, constraints: Constraints,
         start: tuple[tuple[float, ...], str] | None, need: int, *, crowd: bool = False,
-    ) -> list[Image]:
+    ) -> list[Row]:
         """Rows whose key `level` equals one value, in order of the next keys and id.
 
         A small group is read whole and ordered here. A crowd (thousands sharing one
@@ -235,7 +234,7 @@ class Scanner:
     def _read(
         self, segment: Segment, index: int, level: int, constraints: Constraints, scope: Range,
         slab: Range, need: int,
-    ) -> tuple[int, list[Image], Range]:
+    ) -> tuple[int, list[Row], Range]:
         """(matches in `slab`, up to `need` rows from it in order, what remains of `scope`)."""
         key = segment.keys[level]
         total, rows = self.runner.rows(

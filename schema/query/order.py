@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Image
+from .commands import Row
 from .filters import Sort
 from .text import LUX, TIMESTAMP
 
@@ -41,11 +41,11 @@ class Segment:
     def flipped(self) -> Segment:
         return Segment(tuple(key.flipped() for key in self.keys), self.missing)
 
-    def values(self, image: Image) -> tuple[float, ...]:
+    def values(self, image: Row) -> tuple[float, ...]:
         return tuple(float(getattr(image, key.field)) for key in self.keys)
 
     def follows(
-        self, image: Image, values: tuple[float, ...], image_id: str, level: int
+        self, image: Row, values: tuple[float, ...], image_id: str, level: int
     ) -> bool:
         """Whether `image` comes after the position (`values` of keys `level`.., id)."""
         for key, value in zip(self.keys[level:], values, strict=True):
@@ -54,7 +54,7 @@ class Segment:
                 return mine < value if key.descending else mine > value
         return image.pk < image_id if self.ids_descending else image.pk > image_id
 
-    def sort(self, images: Sequence[Image], level: int = 0) -> list[Image]:
+    def sort(self, images: Sequence[Row], level: int = 0) -> list[Row]:
         """`images` in this segment's order, from key `level` down (two stable sorts)."""
         by_id = sorted(images, key=lambda image: image.pk, reverse=self.ids_descending)
         keys = self.keys[level:]

@@ -10,7 +10,7 @@ from .. import store
 from ..catalogue import DEFAULT_CATALOGUE, Catalogue
 from ..ids import InvalidImageId
 from ..model import Image
-from .commands import Runner
+from .commands import Runner, Unreadable
 from .cursor import CursorState, Position, decode, encode
 from .errors import QueryError
 from .filters import MAX_LIMIT, Filters, Sort
@@ -25,7 +25,8 @@ class Page:
     images: list[Image]
     next_cursor: str | None
     commands: list[list[str]]
-    """The argv of every FT.SEARCH run for this page, in order, ready for `render_command`."""
+    """The argv of every FT.SEARCH and FT.AGGREGATE run for this page, in order, ready for
+    `render_command`."""
 
 
 def _position(state: CursorState, segments: tuple[Segment, ...]) -> Position:
@@ -36,6 +37,30 @@ def _position(state: CursorState, segments: tuple[Segment, ...]) -> Position:
     ):
         raise QueryError("cursor", "this cursor does not fit this view: load the first page again")
     return position
+
+
+def _readable(
+    scanner: Scanner, segments: tuple[Segment, ...], constraints: Constraints,
+    position: Position | None, need: int,
+) -> tuple[list[Image], list[int]]:
+    """Up to `need` pictures after `position`, stepping past `Unreadable` keys.
+
+    The scanner counts those keys as rows, so that it always advances; when they
+    took places, the scan resumes after the last one until `need` pictures are found.
+    """
+    rows: list[Image] = []
+    where: list[int] = []
+    while True:
+        wanted = need - len(rows)
+        got, at = scanner.after(segments, constraints, position, wanted)
+        for row, segment in zip(got, at, strict=True):
+            if not isinstance(row, Unreadable):
+                rows.append(row)
+                where.append(segment)
+        if len(got) < wanted or len(rows) >= need:
+            return rows, where
+        last, segment = got[-1], at[-1]
+        position = Position(segment, segments[segment].values(last), last.pk)
 
 
 def search(
@@ -52,7 +77,9 @@ def search(
     scanner = Scanner(
         runner, dict(state.widths) if state else {}, dict(state.crowds) if state else {}
     )
-    rows, where = scanner.after(segments, Constraints.from_filters(filters), position, limit + 1)
+    rows, where = _readable(
+        scanner, segments, Constraints.from_filters(filters), position, limit + 1
+    )
     next_cursor = None
     if len(rows) > limit:
         last, segment = rows[limit - 1], where[limit - 1]
@@ -98,8 +125,8 @@ def _next_id(
 ) -> str | None:
     index = _segment_of(image, segments)
     position = Position(index, segments[index].values(image), image.pk)
-    rows, _ = Scanner(Runner(r, catalogue)).after(
-        segments, Constraints.from_filters(filters), position, 1
+    rows, _ = _readable(
+        Scanner(Runner(r, catalogue)), segments, Constraints.from_filters(filters), position, 1
     )
     return rows[0].pk if rows else None
 
