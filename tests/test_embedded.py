@@ -43,6 +43,30 @@ def test_hashes_written_before_a_kill_survive_a_restart(
     assert reply[0] == 200
 
 
+def test_a_picture_hash_stays_a_listpack_through_a_restart(
+    embedded_redis: Callable[..., embedded.EmbeddedRedis], tmp_path: Path
+) -> None:
+    server = embedded_redis(tmp_path / "data")
+    r = connect(server.url)
+    assert r.config_get("hash-max-listpack-value") == {
+        "hash-max-listpack-value": str(16 * 1024 * 1024)
+    }
+    index.apply(r)
+    big = os.urandom(4 * 1024 * 1024)  # a 4 MB PNG's worth of incompressible bytes
+    image = Image(pk=new_image_id(1_700_000_000), timestamp=1_700_000_000, lux=3.0)
+    store.save(r, image, big, b"\xff\xd8thumb", DEFAULT_CATALOGUE)
+    key = DEFAULT_CATALOGUE.key(image.pk)
+    assert r.object("encoding", key) == b"listpack"
+    server.kill()
+
+    r = connect(embedded_redis(tmp_path / "data", port=server.port).url)
+    assert r.object("encoding", key) == b"listpack"
+    assert store.load_blob(r, image.pk, "image_data") == big
+    assert store.keep(r, image.pk)
+    index._wait_until_indexed(r, DEFAULT_CATALOGUE.index, 30)
+    assert r.execute_command("FT.SEARCH", "idx:images", "@lux:[3 3]", "NOCONTENT")[0] == 1
+
+
 def test_search_module_fails_loudly_on_timeout(redis_url: str) -> None:
     if os.environ.get("REDIS_URL"):
         pytest.skip("checks the embedded server's configuration")
