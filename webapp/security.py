@@ -45,7 +45,10 @@ def _check_csrf() -> None:
         return
     expected = session.get(_SESSION_KEY)
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER, "")
-    if not isinstance(expected, str) or not hmac.compare_digest(expected, sent):
+    # Bytes: compare_digest raises TypeError on a str that is not ASCII (a 500).
+    if not isinstance(expected, str) or not hmac.compare_digest(
+        expected.encode(), sent.encode("utf-8", "replace")
+    ):
         abort(403, "This form has expired or did not come from this gallery; reload and retry.")
 
 

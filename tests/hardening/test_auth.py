@@ -153,6 +153,16 @@ def test_login_without_csrf_is_refused(secure_app):
     assert client.post("/login", data={"password": PASSWORD}).status_code == 403
 
 
+def test_a_non_ascii_csrf_token_is_a_403_not_a_500(secure_app, add_picture):
+    image = add_picture()
+    client = secure_app.test_client()
+    log_in(client, PASSWORD)
+    url = f"/images/{image.pk}/delete"
+    assert client.post(url, data={"csrf_token": "Ωmega🐦"}).status_code == 403
+    assert client.post(url, headers={"X-CSRF-Token": "caf\xe9"}).status_code == 403
+    assert client.post("/login", data={"csrf_token": "é", "password": PASSWORD}).status_code == 403
+
+
 def test_changing_the_password_ends_every_session(redis_url, catalogue, secure_app):
     client = secure_app.test_client()
     log_in(client, PASSWORD)

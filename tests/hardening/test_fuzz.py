@@ -1,7 +1,8 @@
 """Hostile input on every route: no 5xx, no stack trace, no query the filters do not describe.
 
 Hypothesis draws a route (every rule the app has, GET and POST, with ids valid,
-missing or hostile), a session (curator, read-only, API token, none) and query
+missing or hostile), a session (curator, read-only, API token, none), a CSRF token
+(the session's, none, or hostile: unicode, NUL, huge) and query
 parameters mixing well-formed values with RediSearch syntax, huge, unicode and
 control-character strings. Every answer must be below 500 and free of tracebacks;
 every FT.SEARCH/FT.AGGREGATE the JSON API reports must be built only from the
@@ -165,7 +166,8 @@ def test_hostile_requests_on_every_route(fuzz_setup, catalogue):
     )
     @given(
         rule=st.sampled_from(rules), image_id=ids, query=params,
-        who=st.sampled_from(sorted(clients)), csrf=st.booleans(), htmx=st.booleans(),
+        who=st.sampled_from(sorted(clients)), csrf=st.one_of(st.booleans(), hostile),
+        htmx=st.booleans(),
     )
     def one_request(rule, image_id, query, who, csrf, htmx):
         tried["cases"] += 1
@@ -176,7 +178,9 @@ def test_hostile_requests_on_every_route(fuzz_setup, catalogue):
         headers = {"HX-Request": "true"} if htmx else {}
         client = clients[who]
         if "POST" in rule.methods and (len(rule.methods - {"OPTIONS"}) == 1 or csrf):
-            form = {"csrf_token": tokens[who]} if csrf and who in tokens else {}
+            form = {"csrf_token": csrf} if isinstance(csrf, str) else {}
+            if csrf is True and who in tokens:
+                form = {"csrf_token": tokens[who]}
             response = client.post(url, data=form, headers=headers)
         else:
             response = client.get(url, headers=headers)
