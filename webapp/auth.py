@@ -237,7 +237,7 @@ def login() -> Response:
     if request.method == "GET":
         return Response(render_template("login.html", next=target, error=None))
     address = request.remote_addr or "unknown"
-    wait = state.throttle.retry_after(address)
+    wait = state.throttle.attempt(address)  # counted before the slow password check
     if wait:
         response = Response(
             render_template(
@@ -250,7 +250,6 @@ def login() -> Response:
         return response
     role = _role_for(request.form.get("password", ""))
     if role is None:
-        state.throttle.failed(address)
         return Response(
             render_template("login.html", next=target, error="That password is not right."),
             status=401,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import redis
 
 from picat.passwords import hash_password
 from picat.schema import Catalogue
 from picat.webapp import create_app
 from picat.webapp.auth import Auth
+from picat.webapp.throttle import MAX_FAILURES, LoginThrottle
 
 from .helpers import PASSWORD, READONLY_PASSWORD, TOKEN, csrf_from, log_in
 
@@ -146,6 +150,38 @@ def test_wrong_passwords_are_throttled_and_next_stays_on_site(secure_app):
             "/login", data={"csrf_token": token, "password": PASSWORD, "next": target}
         )
         assert response.headers["Location"] == expected, target
+
+
+def test_parallel_guesses_cannot_pass_the_throttle_together(secure_app):
+    """Each guess is counted before scrypt runs, so 20 at once get 5 tries, not 20."""
+    clients = [secure_app.test_client() for _ in range(20)]
+    tokens = [csrf_from(client.get("/login").get_data(as_text=True)) for client in clients]
+    start = threading.Barrier(len(clients))
+
+    def guess(index: int) -> int:
+        start.wait()
+        form = {"csrf_token": tokens[index], "password": f"guess number {index}"}
+        return clients[index].post("/login", data=form).status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        statuses = sorted(pool.map(guess, range(len(clients))))
+    assert statuses == [401] * MAX_FAILURES + [429] * (len(clients) - MAX_FAILURES)
+
+
+def test_a_flood_of_addresses_does_not_lift_a_lockout():
+    now = [0.0]
+    throttle = LoginThrottle(clock=lambda: now[0], max_addresses=100)
+    for _ in range(MAX_FAILURES):
+        assert throttle.attempt("203.0.113.9") == 0
+    for flood in range(1000):
+        for _ in range(MAX_FAILURES):
+            throttle.attempt(f"10.0.{flood >> 8}.{flood & 255}")
+        if flood % 50 == 0:  # the locked-out address keeps trying
+            now[0] += 1
+            assert throttle.attempt("203.0.113.9") > 0
+    assert throttle.attempt("203.0.113.9") > 0
+    assert throttle.attempt("10.0.3.231") > 0  # the latest are locked out
+    assert throttle.attempt("10.0.0.0") == 0  # the stalest were forgotten to make room
 
 
 def test_login_without_csrf_is_refused(secure_app):
