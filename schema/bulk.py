@@ -1,8 +1,8 @@
 """Curating many pictures at once: delete, keep, or find them, in bounded batches.
 
-Every key is built with `Catalogue.key(id)` from a validated id (ids found through
-the index come back as keys and are parsed with `Catalogue.id_from_key` first), so
-a bulk operation can never touch a key outside the catalogue's prefix.
+Every key is built with `Catalogue.key(id)` from a validated id (keys found through
+the index whose name is not an image id are stepped past, never touched), so a bulk
+operation can never touch a key outside the catalogue's prefix.
 
 A "kept" picture is one without a TTL (the gallery shows it as never expiring).
 Deleting without `include_kept` uses `PEXPIREAT key 1 XX`: a timestamp in the past
@@ -10,19 +10,21 @@ deletes the key at once, and `XX` makes Redis skip a key that has no expiry, so
 the check and the delete are one atomic command per key, even if someone keeps the
 picture at the same moment. "All matching" works through the index a batch at a
 time: deleted or kept pictures leave the query's results, so each batch asks for
-the first `batch` ids again, and the caller repeats until a batch finds none.
+the first `batch` ids again (after those that stay), and the caller repeats until a
+step reaches the end of the matches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import redis
 
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
+from .ids import is_valid_image_id
 from .query import Filters
-from .query.commands import DIALECT
+from .query.commands import count_argv, execute, search_argv
 from .query.numbers import Range
 from .query.text import EXPIRES_AT, TIMESTAMP, Constraints
 
@@ -118,47 +120,81 @@ def selection(
     return constraints
 
 
-def search_ids_argv(index: str, constraints: Constraints, limit: int) -> list[str]:
-    return ["FT.SEARCH", index, constraints.text(), "NOCONTENT", "LIMIT", "0", str(limit), *DIALECT]
-
-
-def count_argv(index: str, constraints: Constraints) -> list[str]:
-    return ["FT.SEARCH", index, constraints.text(), "LIMIT", "0", "0", *DIALECT]
-
-
 def count(
     r: redis.Redis, constraints: Constraints, *, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> int:
     if not constraints.can_match():
         return 0
-    return int(r.execute_command(*count_argv(catalogue.index, constraints))[0])
+    return int(execute(r, count_argv(catalogue.index, constraints.text()))[0])
 
 
-def first_ids(
+@dataclass(frozen=True)
+class Found:
+    """One batch of matches: ids of pictures, how many keys were not picture ids, the total."""
+
+    ids: list[str]
+    unreadable: int
+    total: int
+
+
+def find(
     r: redis.Redis,
     constraints: Constraints,
     limit: int,
     *,
+    offset: int = 0,
     catalogue: Catalogue = DEFAULT_CATALOGUE,
-) -> list[str]:
-    """Up to `limit` ids of matching pictures, in no particular order (no sorting cost)."""
+) -> Found:
+    """Matches `offset`.. in the index's own order (no sorting cost).
+
+    Keys under the prefix whose name is not an image id are counted, never touched.
+    """
     if not constraints.can_match():
-        return []
-    reply = r.execute_command(*search_ids_argv(catalogue.index, constraints, limit))
-    return [catalogue.id_from_key(key) for key in reply[1:]]
+        return Found([], 0, 0)
+    reply = execute(
+        r, search_argv(catalogue.index, constraints.text(), limit=limit, offset=offset)
+    )
+    names = [key.decode() if isinstance(key, bytes) else key for key in reply[1:]]
+    ids = [name.removeprefix(catalogue.prefix) for name in names]
+    valid = [image_id for image_id in ids if is_valid_image_id(image_id)]
+    return Found(valid, len(ids) - len(valid), int(reply[0]))
 
 
 @dataclass(frozen=True)
 class Step:
-    """One batch of an "all matching" operation: how many were found and what was done."""
+    """One batch of an "all matching" operation: what was found and done, and whether
+    the index has no more matches to work on."""
 
     found: int
     tally: Tally
+    finished: bool
 
-    @property
-    def finished(self) -> bool:
-        """No more work: nothing matched, or nothing could be changed (all left are kept)."""
-        return self.found == 0 or self.tally.done == 0
+
+def _step(
+    r: redis.Redis,
+    constraints: Constraints,
+    change: Callable[[list[str]], Tally],
+    batch: int,
+    catalogue: Catalogue,
+) -> Step:
+    """Change the first batch that has something to change, stepping past what stays.
+
+    Keys that stay in the selection (kept pictures still carrying `expires_at`, keys
+    that are not picture ids) would come back first in every batch, so the next search
+    starts after them: a run ends when the index has no more matches, not at a batch
+    in which nothing could be changed. They count as `kept` once, in the last step.
+    """
+    offset = found = kept = 0
+    while True:
+        batch_found = find(r, constraints, batch, offset=offset, catalogue=catalogue)
+        tally = change(batch_found.ids)
+        found += len(batch_found.ids) + batch_found.unreadable
+        stay = tally.kept + batch_found.unreadable
+        kept += tally.kept
+        finished = offset + len(batch_found.ids) + batch_found.unreadable >= batch_found.total
+        if tally.done or finished:
+            return Step(found, Tally(tally.done, kept if finished else 0), finished)
+        offset += stay
 
 
 def delete_step(
@@ -172,9 +208,11 @@ def delete_step(
     """Delete the next batch of matching pictures (build `constraints` with `selection`)."""
     if not include_kept:
         constraints = constraints.narrow(EXPIRES_AT, Range())
-    ids = first_ids(r, constraints, batch, catalogue=catalogue)
-    tally = delete_ids(r, ids, include_kept=include_kept, batch=batch, catalogue=catalogue)
-    return Step(len(ids), tally)
+    return _step(
+        r, constraints,
+        lambda ids: delete_ids(r, ids, include_kept=include_kept, batch=batch, catalogue=catalogue),
+        batch, catalogue,
+    )
 
 
 def keep_step(
@@ -185,5 +223,7 @@ def keep_step(
     catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> Step:
     """Keep the next batch of matching pictures that still expire."""
-    ids = first_ids(r, constraints.narrow(EXPIRES_AT, Range()), batch, catalogue=catalogue)
-    return Step(len(ids), keep_ids(r, ids, batch=batch, catalogue=catalogue))
+    return _step(
+        r, constraints.narrow(EXPIRES_AT, Range()),
+        lambda ids: keep_ids(r, ids, batch=batch, catalogue=catalogue), batch, catalogue,
+    )

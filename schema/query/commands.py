@@ -32,12 +32,12 @@ def render_command(argv: list[str]) -> str:
 
 def search_argv(
     index: str, query: str, *, sort_field: str | None = None, descending: bool = False,
-    limit: int = 10,
+    limit: int = 10, offset: int = 0,
 ) -> list[str]:
     argv = ["FT.SEARCH", index, query, "NOCONTENT"]
     if sort_field is not None:
         argv += ["SORTBY", sort_field, "DESC" if descending else "ASC"]
-    return [*argv, "LIMIT", "0", str(limit), *DIALECT]
+    return [*argv, "LIMIT", str(offset), str(limit), *DIALECT]
 
 
 def extreme_argv(index: str, query: str, field_name: str, largest: bool) -> list[str]:

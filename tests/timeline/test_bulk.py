@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import redis
 
 from picat.schema import Catalogue, Image, new_image_id, store
+from picat.schema.bulk import Step, delete_ids, delete_step, keep_ids, keep_step, selection
 from picat.schema.bulk import count as bulk_count
-from picat.schema.bulk import delete_ids, delete_step, keep_ids, keep_step, selection
 from picat.schema.query import Filters
 
 BASE = 1_790_000_000.0
@@ -29,7 +31,8 @@ def _add(r: redis.Redis, catalogue: Catalogue, n: int, *, kept_every: int = 0) -
 
 
 def _left(r: redis.Redis, catalogue: Catalogue) -> set[str]:
-    return {catalogue.id_from_key(k) for k in r.scan_iter(match=catalogue.prefix + "*")}
+    keys = r.scan_iter(match=catalogue.prefix + "*")
+    return {key.decode().removeprefix(catalogue.prefix) for key in keys}
 
 
 def test_delete_ids_skips_kept_unless_asked(r: redis.Redis, catalogue: Catalogue) -> None:
@@ -59,7 +62,7 @@ def test_delete_all_matching_in_batches_never_touches_other_keys(
             if step.finished:
                 break
         assert sum(s.tally.done for s in steps) == 12
-        assert len(steps) == 4  # 5 + 5 + 2, then nothing left
+        assert len(steps) == 3  # 5 + 5 + 2, and the third reaches the end
         expected = {ids[i] for i in range(23) if i < 5 or i > 20 or i % 4 == 0}
         assert _left(r, catalogue) == expected
         assert r.get(outsider) == b"not a picture"
@@ -77,3 +80,37 @@ def test_keep_ids_and_keep_all_matching(r: redis.Redis, catalogue: Catalogue) ->
     assert keep_step(r, selection(Filters(lux_max=6)), catalogue=catalogue).finished
     assert [r.ttl(catalogue.key(i)) == -1 for i in ids] == [True] * 7 + [False] * 3
     assert delete_ids(r, ids, catalogue=catalogue).kept == 7
+
+
+def _run(step: Callable[[], Step]) -> list[Step]:
+    """Steps of one "all matching" run until one says it reached the end."""
+    steps: list[Step] = []
+    while not (steps and steps[-1].finished):
+        steps.append(step())
+        assert len(steps) < 50, "the run does not end"
+    return steps
+
+
+def test_all_matching_goes_on_past_batches_where_nothing_could_change(
+    r: redis.Redis, catalogue: Catalogue
+) -> None:
+    ids = _add(r, catalogue, 20)
+    for image_id in ids[:7]:  # expires_at but no TTL: still in the selection, not deletable
+        r.persist(catalogue.key(image_id))
+    for name in ("foo", "1681843615123", "junk-2"):  # not image ids: stepped past
+        r.hset(catalogue.prefix + name, mapping={"timestamp": BASE + 1, "expires_at": 4e9})
+    steps = _run(lambda: delete_step(
+        r, selection(Filters()), include_kept=False, batch=3, catalogue=catalogue
+    ))
+    assert sum(s.tally.done for s in steps) == 13
+    assert sum(s.tally.kept for s in steps) == 7
+    assert _left(r, catalogue) == set(ids[:7]) | {"foo", "1681843615123", "junk-2"}
+    steps = _run(lambda: keep_step(r, selection(Filters()), batch=3, catalogue=catalogue))
+    assert sum(s.tally.done for s in steps) == 0
+    assert store.load(r, ids[0], catalogue).expires_at is None
+    steps = _run(lambda: delete_step(
+        r, selection(Filters()), include_kept=True, batch=2, catalogue=catalogue
+    ))
+    assert sum(s.tally.done for s in steps) == 7
+    assert _left(r, catalogue) == {"foo", "1681843615123", "junk-2"}
+

@@ -78,7 +78,7 @@ def test_all_matching_runs_step_by_step_without_javascript(client, add_picture, 
                                  html.split('id="bulk-progress"')[1]))
         html = client.post("/bulk/step", data=fields).get_data(as_text=True)
         steps += 1
-    assert steps == 4  # 4 + 4 + 2, then a step that finds nothing
+    assert steps == 3  # 4 + 4 + 2, and the third reaches the end
     assert "Kept 10 pictures." in html
     assert r.ttl(catalogue.key(dark.pk)) > 0
     assert sum(r.ttl(key) == -1 for key in r.scan_iter(match=catalogue.prefix + "*")) == 10
