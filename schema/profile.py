@@ -26,7 +26,7 @@ import redis
 
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .query import Filters
-from .query.commands import DIALECT
+from .query.commands import DIALECT, execute
 from .query.filters import DAY
 from .query.numbers import Range
 from .query.text import TIME_OF_DAY, TIMESTAMP, Constraints
@@ -110,7 +110,7 @@ def profile(
     argv = profile_argv(catalogue.index, constraints.text(), (days + 3) * 24)
     found: dict[tuple[date, int], Cell] = {}
     if constraints.can_match():
-        for row in r.execute_command(*argv)[1:]:
+        for row in execute(r, argv)[1:]:
             fields = {row[i].decode(): row[i + 1] for i in range(0, len(row), 2)}
             day = _EPOCH + timedelta(days=int(float(fields["day"])))
             lux_pictures = int(float(fields.get("lux_pictures") or 0))

@@ -18,7 +18,7 @@ import redis
 
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .query import Filters
-from .query.commands import DIALECT
+from .query.commands import DIALECT, execute
 from .query.errors import QueryError
 from .query.text import Constraints
 
@@ -140,7 +140,7 @@ def _aggregate(
         str(rows),
         *DIALECT,
     ]
-    reply = r.execute_command(*argv)
+    reply = execute(r, argv)
     out = []
     for row in reply[1:]:
         fields = {row[i].decode(): row[i + 1] for i in range(0, len(row), 2)}
@@ -186,7 +186,7 @@ def _bounds(r: redis.Redis, index: str, query: str) -> tuple[list[str], float, f
         "last",
         *DIALECT,
     ]
-    reply = r.execute_command(*argv)
+    reply = execute(r, argv)
     if len(reply) < 2:
         return None
     fields = {reply[1][i].decode(): reply[1][i + 1] for i in range(0, len(reply[1]), 2)}
