@@ -24,6 +24,7 @@ from . import (
     templating,
     timeline,
 )
+from .config import gallery_limits
 from .context import EXTENSION, Gallery
 
 
@@ -45,7 +46,7 @@ def create_app(
     `trust_proxy` is how many proxies' X-Forwarded-* headers to believe; `host` is
     the address served (without a login on loopback, only loopback Host headers
     are answered: no DNS rebinding). `config`
-    overrides Flask settings (e.g. `TESTING=True`).
+    overrides Flask settings (e.g. `TESTING=True`, `PICAT_BULK_BATCH=4`).
     """
     app = Flask(__name__)
     key = secret_key or secrets.token_bytes(32)
@@ -55,6 +56,7 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=64 * 1024,
+        **gallery_limits(),
     )
     app.config.update(config)
     app.json.sort_keys = False

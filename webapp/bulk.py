@@ -15,7 +15,6 @@ delete unless "include kept" is ticked. Zips are streamed (`archive.py`).
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -33,7 +33,7 @@ from flask import (
 )
 
 from picat.schema import Image, is_valid_image_id, store
-from picat.schema.bulk import DEFAULT_BATCH, chunks, delete_ids, delete_step, keep_ids, keep_step
+from picat.schema.bulk import chunks, delete_ids, delete_step, keep_ids, keep_step
 from picat.schema.bulk import count as count_matching
 from picat.schema.bulk import selection as matching
 from picat.schema.query import QueryError, Sort, search
@@ -54,11 +54,8 @@ NOT_ON_DISK = " Redis has not yet confirmed this on disk: a crash now could undo
 
 
 def batch_size() -> int:
-    """`PICAT_BULK_BATCH`: pictures per batch of an "all matching" step (1 to 10,000)."""
-    raw = os.environ.get("PICAT_BULK_BATCH", "").strip()
-    if raw.isdigit() and 1 <= int(raw) <= 10_000:
-        return int(raw)
-    return DEFAULT_BATCH
+    """`PICAT_BULK_BATCH`: pictures per batch of an "all matching" step (read at start-up)."""
+    return int(current_app.config["PICAT_BULK_BATCH"])
 
 
 def _selected_ids() -> list[str]:

@@ -12,6 +12,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from picat.schema.bulk import DEFAULT_BATCH
+from picat.schema.profile import DEFAULT_DAYS, MAX_DAYS
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 SECRET_FILE = "secret_key"
@@ -61,3 +64,19 @@ def load_web_settings(data_dir: Path) -> WebSettings:
         port=_port(os.environ.get("PICAT_WEB_PORT", "").strip() or str(DEFAULT_PORT)),
         secret_key=secret_key(data_dir),
     )
+
+
+def _whole_number(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SystemExit(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    return int(raw)
+
+
+def gallery_limits() -> dict[str, int]:
+    """`PICAT_BULK_BATCH` and `PICAT_HEATMAP_DAYS`, checked once when the app is made,
+    so a bad value stops `picat web` with a message instead of being ignored."""
+    return {
+        "PICAT_BULK_BATCH": _whole_number("PICAT_BULK_BATCH", DEFAULT_BATCH, 1, 10_000),
+        "PICAT_HEATMAP_DAYS": _whole_number("PICAT_HEATMAP_DAYS", DEFAULT_DAYS, 1, MAX_DAYS),
+    }

@@ -11,14 +11,13 @@ filter form, which then asks for the results as any filter change does.
 from __future__ import annotations
 
 import math
-import os
 import time
 from datetime import datetime, timedelta, tzinfo
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from picat.schema.profile import DEFAULT_DAYS, MAX_DAYS, PRECISION, profile
+from picat.schema.profile import PRECISION, profile
 from picat.schema.query import render_command
 from picat.schema.timeline import parse_unit, timeline
 
@@ -33,11 +32,8 @@ _MS = timedelta(milliseconds=1)
 
 
 def heatmap_days() -> int:
-    """`PICAT_HEATMAP_DAYS`: how many dates the heat map shows (1 to 62, default 14)."""
-    raw = os.environ.get("PICAT_HEATMAP_DAYS", "").strip()
-    if raw.isdigit() and 1 <= int(raw) <= MAX_DAYS:
-        return int(raw)
-    return DEFAULT_DAYS
+    """`PICAT_HEATMAP_DAYS`: how many dates the heat map shows (read at start-up)."""
+    return int(current_app.config["PICAT_HEATMAP_DAYS"])
 
 
 def zone_name(tz: tzinfo) -> str:

@@ -62,9 +62,8 @@ def test_bad_selections_are_400(client, add_picture):
     assert client.get("/bulk/zip").status_code == 400
 
 
-def test_all_matching_runs_step_by_step_without_javascript(client, add_picture, r, catalogue,
-                                                          monkeypatch):
-    monkeypatch.setenv("PICAT_BULK_BATCH", "4")
+def test_all_matching_runs_step_by_step_without_javascript(client, add_picture, r, catalogue):
+    client.application.config["PICAT_BULK_BATCH"] = 4  # read from the environment at start-up
     for i in range(10):
         add_picture(60 * i, lux=500.0)
     dark = add_picture(900, lux=1.0)

@@ -84,8 +84,8 @@ def test_shift_click_30_pictures_and_delete_exactly_those(page, add_picture, r, 
     assert len(set(chosen)) == 30
 
 
-def test_delete_all_matching_in_batches_spares_kept(page, add_picture, r, catalogue, monkeypatch):
-    monkeypatch.setenv("PICAT_BULK_BATCH", "7")
+def test_delete_all_matching_in_batches_spares_kept(page, add_picture, r, catalogue, app):
+    app.config["PICAT_BULK_BATCH"] = 7  # the server reads it from the environment at start-up
     kept = {add_picture(i * 60, expires_at=None).pk for i in range(3)}
     for i in range(3, 30):
         add_picture(i * 60, lux=500.0)
