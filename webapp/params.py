@@ -90,16 +90,26 @@ class View:
         return parts
 
     def _local(self, seconds: float) -> str:
-        zone = getattr(self.tz, "key", "UTC")
-        return f"{datetime.fromtimestamp(seconds, self.tz):%Y-%m-%d %H:%M} ({zone})"
+        moment = _moment(seconds, self.tz)
+        if moment is None:
+            return f"{seconds:g} (Unix seconds)"
+        return f"{moment:%Y-%m-%d %H:%M} ({getattr(self.tz, 'key', 'UTC')})"
 
     def local_input(self, field: str) -> str:
-        """The value for a `datetime-local` field, in the viewer's zone."""
+        """The value for a `datetime-local` field, in the viewer's zone (empty if it has none)."""
         seconds = self.filters.start if field == "from" else self.filters.end
-        if seconds is None:
+        moment = None if seconds is None else _moment(seconds, self.tz)
+        if moment is None:
             return ""
-        moment = datetime.fromtimestamp(seconds, self.tz)
         return moment.strftime("%Y-%m-%dT%H:%M" + (":%S" if moment.second else ""))
+
+
+def _moment(seconds: float, tz: tzinfo) -> datetime | None:
+    """`seconds` in `tz`, or None where no date can show it (before year 1, after 9999)."""
+    try:
+        return datetime.fromtimestamp(seconds, tz)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def raw_params(args: Mapping[str, str]) -> dict[str, str]:

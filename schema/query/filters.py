@@ -27,6 +27,9 @@ _TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?")
 _LIMIT = re.compile(r"[0-9]{1,3}")
 _EXPIRING = re.compile(r"([0-9]{1,5})([hd])")
 MAX_EXPIRING_HOURS = 24 * 3650
+FIRST_INSTANT = 0.0
+LAST_INSTANT = 253_402_214_400.0
+"""9999-12-31T00:00Z: still in year 9999 at UTC+14."""
 _MAX_SHOWN = 40
 
 
@@ -86,23 +89,28 @@ def _shown(value: str) -> str:
 
 
 def _instant(name: str, value: str, tz: tzinfo) -> float:
-    """Unix seconds, or ISO 8601 with or without offset (without: local time in `tz`)."""
+    """Unix seconds, or ISO 8601 with or without offset (without: local time in `tz`).
+
+    Only instants from 1970 to 9999-12-31T00:00Z, which every zone can show as a
+    date (pages print the range back in the viewer's zone).
+    """
     if _UNIX_SECONDS.fullmatch(value):
         seconds = float(value)
-        if abs(seconds) < 1e11:
-            return seconds
-        raise QueryError(name, f"{_shown(value)} is out of range for Unix seconds")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise QueryError(
-            name,
-            f"{_shown(value)} is not a date-time: use ISO 8601 such as 2026-11-26T06:00 "
-            "or 2026-11-26T06:00:00+01:00, or Unix seconds",
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.timestamp()
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise QueryError(
+                name,
+                f"{_shown(value)} is not a date-time: use ISO 8601 such as 2026-11-26T06:00 "
+                "or 2026-11-26T06:00:00+01:00, or Unix seconds",
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=tz)
+        seconds = moment.timestamp()
+    if not FIRST_INSTANT <= seconds <= LAST_INSTANT:
+        raise QueryError(name, f"{_shown(value)} is out of range: use a time from 1970 to 9999")
+    return seconds
 
 
 def _number(name: str, value: str) -> float:

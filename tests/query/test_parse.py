@@ -98,3 +98,22 @@ def test_sort_and_limit() -> None:
     with pytest.raises(QueryError) as caught:
         parse_sort("random")
     assert caught.value.field == "sort"
+
+
+@pytest.mark.parametrize("value", [
+    "-99999999999", "-1", "999999999999", "0001-01-01T00:00", "9999-12-31T23:59",
+    "1970-01-01T00:30+01:00", "9999-12-31T12:00-05:00",
+])
+def test_instants_no_zone_can_show_are_a_400_on_their_field(value: str) -> None:
+    for name in ("from", "to"):
+        with pytest.raises(QueryError) as caught:
+            parse_filters({name: value}, ZoneInfo("Asia/Tokyo"))
+        assert caught.value.field == name and "out of range" in caught.value.message
+
+
+def test_the_first_and_last_instants_every_zone_can_show_are_accepted() -> None:
+    for zone in (ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Etc/GMT+12"), UTC):
+        filters = parse_filters({"from": "0", "to": "253402214400"}, zone)
+        assert (filters.start, filters.end) == (0.0, 253_402_214_400.0)
+        for moment in (filters.start, filters.end):
+            assert 1969 <= datetime.fromtimestamp(moment, zone).year <= 9999
