@@ -13,7 +13,7 @@ from types import FrameType
 import redis
 
 from picat.schema import DEFAULT_CATALOGUE, index
-from picat.settings import Settings
+from picat.settings import Settings, safe_url
 
 from .cameras import open_camera
 from .config import CAMERA_KINDS, TRIGGER_KINDS, CaptureConfig, load_capture_config
@@ -28,9 +28,7 @@ from .triggers import GpioTrigger, IntervalTrigger, MotionTrigger, OnceTrigger, 
 log = logging.getLogger("picat.capture")
 
 
-def make_trigger(
-    kind: str, once: bool, config: CaptureConfig, settings: Settings, camera: Camera
-) -> Trigger:
+def make_trigger(kind: str, once: bool, config: CaptureConfig, camera: Camera) -> Trigger:
     if once:
         return OnceTrigger()
     if kind == "gpio":
@@ -41,11 +39,7 @@ def make_trigger(
         return MotionTrigger(
             camera, MotionDetector(config.motion_threshold, config.motion_cooldown)
         )
-    if settings.capture_interval <= 0:
-        raise SystemExit(
-            f"CAPTURE_INTERVAL must be more than 0 seconds, got {settings.capture_interval:g}"
-        )
-    return IntervalTrigger(settings.capture_interval)
+    return IntervalTrigger(config.capture_interval)
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -70,7 +64,7 @@ def _cmd_capture(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     _stop_on_signals(stop)
     try:
-        trigger = make_trigger(args.trigger or config.trigger, args.once, config, settings, camera)
+        trigger = make_trigger(args.trigger or config.trigger, args.once, config, camera)
         service = make_service(settings, config, camera, trigger)
         emptied = service.run(stop)
     except RuntimeError as exc:
@@ -99,11 +93,12 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         index.apply(r, DEFAULT_CATALOGUE)
         report = import_files(
-            r, paths, settings.camera_id, settings.image_ttl, config.thumbnail_size
+            r, paths, config.camera_id, config.image_ttl, config.thumbnail_size
         )
     except redis.ConnectionError as exc:
         print(
-            f"picat import: cannot reach Redis at {settings.effective_redis_url} ({exc})",
+            f"picat import: cannot reach Redis at {safe_url(settings.effective_redis_url)} "
+            f"({exc})",
             file=sys.stderr,
         )
         return 2

@@ -1,19 +1,21 @@
 """Capture settings from environment variables, each with a working default.
 
-The shared `picat.settings.Settings` holds what other parts also read (Redis URL,
-IMAGE_TTL, CAMERA_ID, CAPTURE_INTERVAL, PICAT_DATA_DIR); everything only the
-capture side needs lives here. A bad value stops the program with a message that
-names the variable, never a stack trace.
+The shared `picat.settings.Settings` holds what every command reads (Redis URL,
+PICAT_DATA_DIR); everything only capture and import need lives here, so a bad
+capture value stops only the commands that read it. A bad value stops the program
+with a message that names the variable, never a stack trace.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from picat.schema.model import CAMERA_PATTERN
 from picat.settings import Settings
 
 CAMERA_KINDS = ("auto", "picamera2", "simulated")
@@ -23,8 +25,16 @@ GPIO_EDGES = ("rising", "falling", "both")
 T = TypeVar("T")
 
 
+MAX_IMAGE_TTL = 100 * 365 * 86400
+"""A century: beyond it PEXPIREAT's milliseconds would overflow sooner or later, and 0
+already means forever."""
+
+
 @dataclass(frozen=True)
 class CaptureConfig:
+    image_ttl: int
+    camera_id: str
+    capture_interval: float
     camera: str
     resolution: tuple[int, int]
     jpeg_quality: int
@@ -91,9 +101,35 @@ def _bounded(parse: Callable[[str], T], low: float, high: float) -> Callable[[st
     return check
 
 
+def check_camera_id(camera_id: str) -> str:
+    """The camera name as stored in every picture; a bad one stops capture before it starts."""
+    if not CAMERA_PATTERN.fullmatch(camera_id):
+        raise SystemExit(
+            f"CAMERA_ID must be 1-64 letters, digits, '.', '_' or '-' starting with a letter "
+            f"or digit, got {camera_id!r}"
+        )
+    return camera_id
+
+
+def _positive_seconds(text: str) -> float:
+    """A finite number of seconds above 0: nan would make the timer spin, inf overflows it."""
+    value = float(text)
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(text)
+    return value
+
+
 def load_capture_config(settings: Settings) -> CaptureConfig:
     """Read the capture variables; defaults suit a Pi with a Camera Module 3."""
     return CaptureConfig(
+        image_ttl=_env(
+            "IMAGE_TTL", 7 * 24 * 3600, _bounded(int, 0, MAX_IMAGE_TTL),
+            f"0 (keep forever) or a whole number of seconds up to {MAX_IMAGE_TTL}",
+        ),
+        camera_id=check_camera_id(os.environ.get("CAMERA_ID") or os.uname().nodename),
+        capture_interval=_env(
+            "CAPTURE_INTERVAL", 10.0, _positive_seconds, "a number of seconds more than 0"
+        ),
         camera=_env("CAMERA", "auto", _choice(CAMERA_KINDS), "one of " + ", ".join(CAMERA_KINDS)),
         resolution=_env(
             "CAMERA_RESOLUTION", (1640, 1232), parse_resolution, "WIDTHxHEIGHT, e.g. 1640x1232"

@@ -14,11 +14,10 @@ import threading
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, new_image_id
 from picat.schema.clock import local_time_fields
-from picat.schema.model import CAMERA_PATTERN
 from picat.settings import Settings
 
 from .cameras import open_camera
-from .config import CaptureConfig, load_capture_config
+from .config import CaptureConfig, check_camera_id
 from .durable import DurableWriter, connect_single
 from .frame import Camera, Frame
 from .spool import Capture, Spool, SpoolFull
@@ -28,15 +27,6 @@ from .uploader import Uploader
 log = logging.getLogger("picat.capture")
 
 FULL_SPOOL_RECHECK = 1.0
-
-
-def check_camera_id(camera_id: str) -> str:
-    if not CAMERA_PATTERN.fullmatch(camera_id):
-        raise SystemExit(
-            f"CAMERA_ID must be 1-64 letters, digits, '.', '_' or '-' starting with a letter "
-            f"or digit, got {camera_id!r}"
-        )
-    return camera_id
 
 
 def build_capture(frame: Frame, camera_id: str, trigger: str, ttl: int) -> Capture:
@@ -146,21 +136,21 @@ def make_service(
     writer = DurableWriter(connect_single(settings.effective_redis_url), catalogue)
     return CaptureService(
         camera, trigger, spool, Uploader(spool, writer, catalogue),
-        settings.camera_id, settings.image_ttl,
+        config.camera_id, config.image_ttl,
     )
 
 
 def run_capture(
     settings: Settings,
+    config: CaptureConfig,
     stop: threading.Event,
     camera: str = "auto",
     catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> None:
     """Capture on the interval trigger until `stop` is set; spools through Redis outages."""
-    config = load_capture_config(settings)
     source = open_camera(camera, config)
     try:
-        trigger = IntervalTrigger(settings.capture_interval)
+        trigger = IntervalTrigger(config.capture_interval)
         make_service(settings, config, source, trigger, catalogue).run(stop)
     finally:
         source.close()

@@ -8,6 +8,7 @@ picture records in its `trigger` field.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -36,8 +37,8 @@ class IntervalTrigger:
     kind = TriggerKind.INTERVAL
 
     def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
-        if interval <= 0:
-            raise ValueError("the capture interval must be more than 0 seconds")
+        if not 0 < interval < math.inf:
+            raise ValueError("the capture interval must be a finite number of seconds above 0")
         self.interval = interval
         self.clock = clock
         self._next: float | None = None

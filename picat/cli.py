@@ -12,12 +12,11 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
 from picat import __version__
-from picat.settings import Settings, load_settings
+from picat.settings import Settings, load_settings, safe_url
 from picat.signals import sigterm_as_interrupt
 
 COMMAND_MODULES = ("picat.capture.commands", "picat.webapp.commands", "picat.up", "picat.acl")
@@ -100,21 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except redis.RedisError as exc:
-        print(f"picat: Redis at {_safe_url(settings.effective_redis_url)}: {exc}", file=sys.stderr)
+        print(f"picat: Redis at {safe_url(settings.effective_redis_url)}: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"picat: {exc}", file=sys.stderr)
         return 1
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + netloc))
 
 
 if __name__ == "__main__":

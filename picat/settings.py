@@ -1,6 +1,10 @@
 """Configuration from environment variables and an optional `.env` file.
 
 Every setting has a default that works out of the box; the README lists them all.
+Only what every command may need is read here (where Redis is, where data lives);
+capture's variables (`IMAGE_TTL`, `CAMERA_ID`, `CAPTURE_INTERVAL`, ...) are read
+by `picat.capture.config`, so a bad one stops only the commands that capture or
+import, not `picat schema show`.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import load_dotenv
 
@@ -19,24 +24,27 @@ def _data_home() -> Path:
     return Path(base) / "pi-catalogue"
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_port(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        port = int(raw)
     except ValueError:
-        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+        port = 0
+    if not 1 <= port <= 65535:
+        raise SystemExit(f"{name} must be a TCP port number 1-65535, got {raw!r}")
+    return port
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
 
 
 @dataclass(frozen=True)
@@ -44,9 +52,6 @@ class Settings:
     redis_url: str | None
     data_dir: Path
     redis_port: int
-    image_ttl: int
-    camera_id: str
-    capture_interval: float
 
     @property
     def effective_redis_url(self) -> str:
@@ -60,8 +65,5 @@ def load_settings() -> Settings:
     return Settings(
         redis_url=os.environ.get("REDIS_URL") or None,
         data_dir=Path(os.environ.get("PICAT_DATA_DIR") or _data_home()),
-        redis_port=_env_int("PICAT_REDIS_PORT", DEFAULT_REDIS_PORT),
-        image_ttl=_env_int("IMAGE_TTL", 7 * 24 * 3600),
-        camera_id=os.environ.get("CAMERA_ID") or os.uname().nodename,
-        capture_interval=_env_float("CAPTURE_INTERVAL", 10.0),
+        redis_port=_env_port("PICAT_REDIS_PORT", DEFAULT_REDIS_PORT),
     )

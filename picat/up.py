@@ -3,6 +3,10 @@
 Starts the embedded Redis unless `REDIS_URL` points elsewhere, applies the index,
 captures in a background thread (the Pi camera if picamera2 is there, a simulated
 camera otherwise) and serves the gallery until Ctrl-C or SIGTERM.
+
+If capture fails for any reason (camera error, busy spool, a bug), the whole
+process stops with status 1 instead of serving a gallery that no longer grows:
+a supervisor such as systemd (`Restart=on-failure`) then sees it and restarts it.
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import signal
 import sys
 import threading
 
 from picat import embedded
+from picat.capture.config import CaptureConfig
 from picat.settings import Settings
 from picat.signals import sigterm_as_interrupt
 
@@ -36,16 +42,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.set_defaults(func=run)
 
 
-def _capture(settings: Settings, stop: threading.Event, camera: str) -> None:
-    """Capture until stopped; a capture that cannot run is logged, the gallery stays up."""
-    from picat.capture.picamera import CameraUnavailable
-    from picat.capture.service import run_capture
-    from picat.capture.spool import SpoolBusy
+class _CaptureThread(threading.Thread):
+    """Runs capture; on any failure logs it and interrupts the main thread (the gallery)."""
 
-    try:
-        run_capture(settings, stop, camera)
-    except (CameraUnavailable, SpoolBusy, SystemExit) as exc:
-        log.error("capture is not running: %s", exc)
+    def __init__(
+        self, settings: Settings, config: CaptureConfig, stop: threading.Event, camera: str
+    ) -> None:
+        super().__init__(name="capture", daemon=True)
+        self.settings, self.config, self.stop, self.camera = settings, config, stop, camera
+        self.failed = False
+
+    def run(self) -> None:
+        from picat.capture.service import run_capture
+
+        try:
+            run_capture(self.settings, self.config, self.stop, self.camera)
+            return
+        except (Exception, SystemExit):
+            log.exception("capture failed: stopping picat up")
+        self.failed = True
+        # Wakes the gallery's select() at once; `sigterm_as_interrupt` makes it a KeyboardInterrupt.
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -60,7 +77,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     web = load_web_settings(settings.data_dir)
     host, port = args.host or web.host, args.port or web.port
     access = load_auth_settings(host, no_auth=args.no_auth, command="picat up")
-    camera = args.camera or load_capture_config(settings).camera
+    camera = args.camera
+    config = None
+    if camera != "none":
+        config = load_capture_config(settings)
+        camera = camera or config.camera
     with contextlib.ExitStack() as stack:
         if settings.redis_url is None:
             server = embedded.EmbeddedRedis(
@@ -80,15 +101,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("index: %s", result.describe("idx:images"))
 
         stop = threading.Event()
-        if camera != "none":
-            capture = threading.Thread(
-                target=_capture, args=(settings, stop, camera), name="capture", daemon=True
-            )
-            capture.start()
-            stack.callback(capture.join, 30)
-            stack.callback(stop.set)
-        log.info("gallery on http://%s:%d/", host, port)
+        capture = None if config is None else _CaptureThread(settings, config, stop, camera)
         try:
+            if capture is not None:
+                capture.start()
+                stack.callback(capture.join, 30)
+                stack.callback(stop.set)
+            log.info("gallery on http://%s:%d/", host, port)
             app = create_app(
                 url, secret_key=web.secret_key,
                 auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
@@ -101,4 +120,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 f"picat up: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr
             )
             return 1
-    return 0
+    return 1 if capture is not None and capture.failed else 0

@@ -60,3 +60,30 @@ def test_picat_up_serves_the_gallery_over_a_real_index(tmp_path: Path) -> None:
     assert "Traceback" not in output
     assert port_is_free(redis_port) and port_is_free(web_port)
     assert (tmp_path / "redis" / "appendonlydir").is_dir()
+
+
+@pytest.mark.slow
+def test_picat_up_stops_with_an_error_when_capture_fails(tmp_path: Path) -> None:
+    """A dead capture thread must not leave a gallery that looks healthy to systemd."""
+    redis_port, web_port = free_port(), free_port()
+    not_a_directory = tmp_path / "spool"
+    not_a_directory.write_text("a file where the spool directory should be")
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
+        "PICAT_DATA_DIR": str(tmp_path),
+        "PICAT_REDIS_PORT": str(redis_port),
+        "SPOOL_DIR": str(not_a_directory),
+        "CAMERA_RESOLUTION": "320x240",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "picat.cli", "up", "--port", str(web_port), "--camera", "simulated"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1, output
+    assert "capture failed: stopping picat up" in output
+    assert "FileExistsError" in output
+    assert port_is_free(redis_port) and port_is_free(web_port)

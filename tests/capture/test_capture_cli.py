@@ -14,6 +14,7 @@ import redis
 
 from picat.capture.config import load_capture_config
 from picat.capture.service import run_capture
+from picat.capture.triggers import IntervalTrigger
 from picat.cli import main
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue
@@ -72,6 +73,13 @@ def test_picamera2_missing_is_reported_without_a_trace(
         ("SPOOL_MAX_MB", "-3", "SPOOL_MAX_MB must be a number of megabytes"),
         ("GPIO_EDGE", "sideways", "GPIO_EDGE must be rising, falling or both"),
         ("CAMERA", "webcam", "CAMERA must be one of auto, picamera2, simulated"),
+        ("CAPTURE_INTERVAL", "nan", "CAPTURE_INTERVAL must be a number of seconds more than 0"),
+        ("CAPTURE_INTERVAL", "inf", "CAPTURE_INTERVAL must be a number of seconds more than 0"),
+        ("CAPTURE_INTERVAL", "0", "CAPTURE_INTERVAL must be a number of seconds more than 0"),
+        ("CAPTURE_INTERVAL", "abc", "CAPTURE_INTERVAL must be a number of seconds more than 0"),
+        ("IMAGE_TTL", "-1", "IMAGE_TTL must be 0 \\(keep forever\\) or a whole number"),
+        ("GPIO_DEBOUNCE", "nan", "GPIO_DEBOUNCE must be seconds between 0 and 60"),
+        ("CAMERA_ID", "no spaces", "CAMERA_ID must be 1-64 letters"),
     ],
 )
 def test_bad_settings_name_the_variable(
@@ -87,12 +95,15 @@ def test_run_capture_until_stopped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CAMERA_RESOLUTION", "160x120")
-    settings = Settings(
-        redis_url=redis_url, data_dir=tmp_path, redis_port=0, image_ttl=600,
-        camera_id="up-cam", capture_interval=0.2,
-    )
+    monkeypatch.setenv("IMAGE_TTL", "600")
+    monkeypatch.setenv("CAMERA_ID", "up-cam")
+    monkeypatch.setenv("CAPTURE_INTERVAL", "0.2")
+    settings = Settings(redis_url=redis_url, data_dir=tmp_path, redis_port=0)
+    config = load_capture_config(settings)
     stop = threading.Event()
-    running = threading.Thread(target=run_capture, args=(settings, stop, "simulated", catalogue))
+    running = threading.Thread(
+        target=run_capture, args=(settings, config, stop, "simulated", catalogue)
+    )
     running.start()
     try:
         wait_for(lambda: len(keys_of(r, catalogue)) >= 2)
@@ -103,3 +114,37 @@ def test_run_capture_until_stopped(
     keys = keys_of(r, catalogue)
     assert {r.hget(key, "trigger") for key in keys} == {b"interval"}
     assert list((tmp_path / "spool").glob("*.spool")) == []
+
+
+def test_a_bad_capture_variable_does_not_stop_other_commands(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CAPTURE_INTERVAL", "abc")
+    monkeypatch.setenv("IMAGE_TTL", "-5")
+    assert main(["schema", "show"]) == 0
+    assert "FT.CREATE" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["70000", "0", "-1", "http"])
+def test_a_redis_port_out_of_range_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("PICAT_REDIS_PORT", value)
+    with pytest.raises(SystemExit, match="PICAT_REDIS_PORT must be a TCP port number 1-65535"):
+        load_settings()
+
+
+def test_import_never_prints_the_redis_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("REDIS_URL", f"redis://picat-web:s3cret-pw@127.0.0.1:{free_port()}/0")
+    assert main(["import", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach Redis at redis://picat-web:***@127.0.0.1:" in err
+    assert "s3cret-pw" not in err
+
+
+@pytest.mark.parametrize("interval", [float("nan"), float("inf"), 0.0])
+def test_the_interval_trigger_refuses_what_would_spin_or_overflow(interval: float) -> None:
+    with pytest.raises(ValueError, match="finite number of seconds above 0"):
+        IntervalTrigger(interval)
