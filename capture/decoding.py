@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 
 from PIL import ExifTags, ImageOps, UnidentifiedImageError
@@ -37,6 +38,8 @@ class Described:
 
     mime_type: str
     taken: float
+    zone: tzinfo | None
+    """The camera's UTC offset from EXIF, for `time_of_day`; None: this machine's zone."""
     lux: float
     width: int
     height: int
@@ -71,9 +74,11 @@ def describe(path: Path, data: bytes, thumbnail_size: int) -> Described:
     picture, (width, height) = _open_picture(data, thumbnail_size)
     if picture.getexif().get(ExifTags.Base.Orientation) in TRANSPOSED_ORIENTATIONS:
         width, height = height, width
+    taken, zone = capture_time(picture, path)
     return Described(
         mime_type=MIME_TYPES[picture.format],
-        taken=capture_time(picture, path),
+        taken=taken,
+        zone=zone,
         lux=estimated_lux(picture),
         width=width,
         height=height,

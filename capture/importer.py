@@ -120,7 +120,7 @@ def _decode(item: _File, thumbnail_size: int) -> Described | str:
 
 
 def _image(item: _File, described: Described, camera_id: str, ttl: int) -> Image:
-    time_of_day, utc_offset = local_time_fields(described.taken)
+    time_of_day, utc_offset = local_time_fields(described.taken, described.zone)
     return Image(
         pk=new_image_id(described.taken),
         mime_type=described.mime_type,

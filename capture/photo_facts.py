@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import math
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import NamedTuple
 
 from PIL import ExifTags, ImageStat
 from PIL import Image as PILImage
@@ -42,8 +43,17 @@ def _text(value: object) -> str | None:
     return value.strip("\x00 ").strip() or None
 
 
-def exif_time(picture: PILImage.Image) -> float | None:
-    """Unix time from EXIF DateTimeOriginal, or None when absent or malformed."""
+class Taken(NamedTuple):
+    """When a picture was taken, and the UTC offset of the camera's clock if the file says."""
+
+    timestamp: float
+    zone: tzinfo | None
+    """From `OffsetTimeOriginal`: a photo taken at 07:00+09:00 keeps its 07:00 time of day
+    whatever the zone of the machine that imports it. None: the file does not say."""
+
+
+def exif_time(picture: PILImage.Image) -> Taken | None:
+    """Time (and offset) from EXIF DateTimeOriginal, or None when absent or malformed."""
     exif = _exif_ifd(picture)
     original = _text(exif.get(ExifTags.Base.DateTimeOriginal))
     if original is None:
@@ -59,11 +69,12 @@ def exif_time(picture: PILImage.Image) -> float | None:
     subsec = _text(exif.get(ExifTags.Base.SubsecTimeOriginal))
     fraction = float(f"0.{subsec}") if subsec and subsec.isdigit() else 0.0
     stamp = taken.timestamp() if taken.tzinfo else taken.astimezone().timestamp()
-    return stamp + fraction if stamp > 0 else None
+    return Taken(stamp + fraction, taken.tzinfo) if stamp > 0 else None
 
 
-def capture_time(picture: PILImage.Image, path: Path) -> float:
-    return exif_time(picture) or path.stat().st_mtime
+def capture_time(picture: PILImage.Image, path: Path) -> Taken:
+    """EXIF time, else the file's modification time (in this machine's zone)."""
+    return exif_time(picture) or Taken(path.stat().st_mtime, None)
 
 
 def _number(value: object) -> float | None:

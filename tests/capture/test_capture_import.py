@@ -137,3 +137,25 @@ def test_png_is_kept_as_png_with_a_jpeg_thumbnail(
     assert (thumb.format, thumb.size) == ("JPEG", (320, 160))
     # Imported pictures count their TTL from the import, not from an old file date.
     assert float(r.hget(key, "expires_at")) == pytest.approx(time.time() + 3600, abs=30)
+
+
+def test_time_of_day_is_the_cameras_when_exif_gives_its_offset(
+    redis_url: str, catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """07:00 in Tokyo stays 07:00 when a machine in another zone imports it."""
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        (tmp_path / "tokyo.jpg").write_bytes(
+            jpeg((90, 90, 90), DateTimeOriginal="2024:01:15 07:00:00", OffsetTimeOriginal="+09:00")
+        )
+        r = connect_single(redis_url)
+        import_files(r, [tmp_path], "cam", 0, 320, catalogue, progress=False)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    (key,) = r.scan_iter(match=catalogue.prefix + "*")
+    image = store.load(r, catalogue.id_from_key(key), catalogue)
+    assert image is not None
+    assert image.timestamp == datetime(2024, 1, 14, 22, 0, tzinfo=UTC).timestamp()
+    assert (image.time_of_day, image.utc_offset) == (7 * 3600, 9 * 3600)
