@@ -10,6 +10,7 @@ since FT.AGGREGATE returns 10 rows unless told otherwise.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
@@ -84,14 +85,15 @@ def _next(start: datetime, unit: Unit, tz: tzinfo) -> datetime:
     return wall.replace(tzinfo=tz)
 
 
-def _base_seconds(unit: Unit, span: float) -> int:
-    """Server-side grouping step: fine enough for every zone's offset (15 min steps)."""
-    if unit == "minute":
-        return 60
-    step = 900
-    while span / step > 20_000:
-        step *= 4
-    return step
+def _base_seconds(unit: Unit, starts: list[float]) -> int:
+    """Server-side grouping step: the largest that divides every local bucket start.
+
+    Then no base bucket straddles a local boundary of the viewer's zone (a day bar
+    in UTC+05:30 never counts pictures of the neighbouring day), whatever the span:
+    a whole unit in UTC, 30 min in India, less only for zones with odder offsets.
+    """
+    period = 86400 if unit == "week" else UNITS[unit]
+    return math.gcd(period, *(round(start) for start in starts))
 
 
 def _aggregate(
@@ -226,7 +228,7 @@ def timeline(
         edges.append(_next(edges[-1], unit, tz))
     starts = [edge.timestamp() for edge in edges]
 
-    step = _base_seconds(unit, span)
+    step = _base_seconds(unit, starts)
     rows = int(span // step) + 2
     argv, groups = _aggregate(r, catalogue.index, query, step, rows)
     commands.append(argv)
