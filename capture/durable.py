@@ -11,6 +11,8 @@ the write acknowledgement, as the brief allows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import redis
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
@@ -29,6 +31,16 @@ def connect_single(url: str) -> redis.Redis:
     return connect(url, max_connections=1)
 
 
+@dataclass(frozen=True)
+class Acknowledgement:
+    """Redis acknowledged some EXECs (in memory, maybe not yet on disk): on what, in which run."""
+
+    connection: int
+    """CLIENT ID of the connection the EXECs ran on: WAITAOF there covers them."""
+    server_run: str | None
+    """The server's `run_id` (changes at every restart), None if this user may not run INFO."""
+
+
 class DurableWriter:
     def __init__(self, r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE) -> None:
         self.r = r
@@ -37,12 +49,33 @@ class DurableWriter:
 
     def write(self, captures: list[Capture]) -> None:
         """Save every capture, then confirm; raises a RedisError or NotDurable on failure."""
-        connection_id = self.r.client_id()
+        self.confirm_acknowledged(self.send(captures))
+
+    def send(self, captures: list[Capture]) -> Acknowledgement:
+        """Save every capture (one MULTI/EXEC each); returns once Redis acknowledged them."""
+        acknowledgement = Acknowledgement(self.r.client_id(), self.server_run())
         for capture in captures:
             save(self.r, capture.image, capture.image_data, capture.thumbnail, self.catalogue)
+        return acknowledgement
+
+    def confirm_acknowledged(self, acknowledgement: Acknowledgement) -> None:
+        """WAITAOF for writes acknowledged earlier on this same connection, without rewriting
+        them; NotDurable if it was late or the connection changed (WAITAOF would not cover them)."""
+        self._same_connection(acknowledgement)
         self.confirm()
-        if self.r.client_id() != connection_id:
+        self._same_connection(acknowledgement)
+
+    def _same_connection(self, acknowledgement: Acknowledgement) -> None:
+        if self.r.client_id() != acknowledgement.connection:
             raise NotDurable("the connection to Redis was re-established during the write")
+
+    def server_run(self) -> str | None:
+        """The server's run id, which tells a restart apart; None when INFO is refused (the
+        capture ACL role may not run it)."""
+        try:
+            return str(self.r.info("server")["run_id"])
+        except redis.exceptions.NoPermissionError:
+            return None
 
     def confirm(self) -> None:
         """Wait until this client's earlier writes are in the append-only file on disk."""

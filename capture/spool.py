@@ -6,6 +6,12 @@ it. Files are named after the image id, a ULID, so sorting names replays in
 capture order, and replaying a file twice rewrites one hash instead of adding a
 second picture. The spool never deletes a capture to make room: when it is full,
 `put` refuses and the caller stops capturing.
+
+Once Redis has acknowledged a capture's EXEC, its file is renamed (atomically) to
+`<id>.<run id>.acked`, naming the server run that acknowledged it (`unknown` when
+the server would not say): a replay after a late WAITAOF or a crash then knows that
+Redis already had the picture, and rewrites it only if Redis may have lost it
+(see `uploader`), so a picture deleted or kept since does not come back.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from picat.schema import Image
 
 MAGIC = b"PICAT-SPOOL-1\n"
 SUFFIX = ".spool"
+ACKED_SUFFIX = ".acked"
+UNKNOWN_RUN = "unknown"
 LOCK_NAME = ".lock"
 REJECTED_SUFFIX = ".bad"
 _LENGTHS = struct.Struct(">III")
@@ -103,9 +111,12 @@ class Spool:
         """Let another process use the directory."""
         self._lock.close()
 
+    def _queued(self) -> list[Path]:
+        return [*self.directory.glob("*" + SUFFIX), *self.directory.glob("*" + ACKED_SUFFIX)]
+
     def used_bytes(self) -> int:
         total = 0
-        for path in self.directory.glob("*" + SUFFIX):
+        for path in self._queued():
             with contextlib.suppress(FileNotFoundError):
                 total += path.stat().st_size
         return total
@@ -132,8 +143,25 @@ class Spool:
         return final
 
     def pending(self) -> list[Path]:
-        """Spooled captures, oldest first."""
-        return sorted(self.directory.glob("*" + SUFFIX))
+        """Spooled captures, acknowledged or not, oldest first (names start with the ULID)."""
+        return sorted(self._queued())
+
+    def mark_acknowledged(self, path: Path, server_run: str | None) -> Path:
+        """Record, atomically, that the server run `server_run` acknowledged this capture."""
+        image_id = path.name.split(".", 1)[0]
+        target = path.with_name(f"{image_id}.{server_run or UNKNOWN_RUN}{ACKED_SUFFIX}")
+        if target != path:
+            os.replace(path, target)
+            _fsync_directory(self.directory)
+        return target
+
+    @staticmethod
+    def acknowledged_by(path: Path) -> str | None:
+        """The server run that acknowledged this capture; None if none did or it is unknown."""
+        if path.suffix != ACKED_SUFFIX:
+            return None
+        run = path.name.split(".")[1]
+        return None if run == UNKNOWN_RUN else run
 
     def read(self, path: Path) -> Capture:
         return Capture.decode(path.read_bytes())

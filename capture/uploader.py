@@ -5,6 +5,18 @@ camera. When Redis is unreachable or refuses a write, the captures stay spooled,
 it says so once, and it retries with a growing pause; when Redis answers again it
 replays the backlog in capture order. A file is removed only after its batch is
 confirmed durable, and the log gets one line per stored picture.
+
+A write is `DEL` + `HSET` + `PEXPIREAT`, so writing a picture again would bring back
+one the user deleted or give a kept one its TTL again. After Redis acknowledged
+the EXEC, a capture's file is marked acknowledged (`Spool.mark_acknowledged`), and
+a later attempt rewrites it only if Redis may have lost it:
+- same connection as the acknowledgement (WAITAOF was late): only WAITAOF again;
+- else, same server run (`INFO server` run_id unchanged): Redis has not restarted,
+  so it still holds the write, or whatever the user did to it since: the file is
+  removed without a rewrite;
+- else (Redis restarted, or the user may not run INFO, as the capture ACL role
+  may not): Redis may have lost the write in a crash, so it is rewritten; a
+  delete made between the acknowledgement and that restart can come back.
 """
 
 from __future__ import annotations
@@ -19,8 +31,8 @@ import redis
 
 from picat.schema import Catalogue
 
-from .durable import DurableWriter, NotDurable
-from .spool import Capture, Spool, SpoolCorrupt
+from .durable import Acknowledgement, DurableWriter, NotDurable
+from .spool import ACKED_SUFFIX, Capture, Spool, SpoolCorrupt
 
 log = logging.getLogger("picat.capture")
 
@@ -49,6 +61,8 @@ class Uploader:
         self.catalogue = catalogue
         self.wake = threading.Event()
         self.outage: str | None = None
+        self._unconfirmed: dict[Path, Acknowledgement] = {}
+        """Files acknowledged by Redis in this process whose WAITAOF has not returned yet."""
 
     def _load(self, path: Path) -> Capture | None:
         try:
@@ -69,7 +83,7 @@ class Uploader:
 
     def drain_once(self) -> int:
         """Write everything spooled now; returns how many were stored. Raises on failure."""
-        stored = 0
+        stored = self._settle_acknowledged()
         batch: list[tuple[Path, Capture]] = []
         size = 0
         for path in self.spool.pending():
@@ -83,14 +97,55 @@ class Uploader:
                 batch, size = [], 0
         return stored + self._write(batch)
 
+    def _settle_acknowledged(self) -> int:
+        """Finish files Redis already acknowledged without rewriting them where it surely has
+        them; what is left acknowledged afterwards may be lost and is rewritten."""
+        acknowledged = [path for path in self.spool.pending() if path.suffix == ACKED_SUFFIX]
+        if not acknowledged:
+            return 0
+        connection = self.writer.r.client_id()
+        same = [
+            path for path in acknowledged
+            if path in self._unconfirmed and self._unconfirmed[path].connection == connection
+        ]
+        stored = 0
+        if same:
+            self.writer.confirm_acknowledged(self._unconfirmed[same[0]])
+            stored += self._done([(path, self._load(path)) for path in same])
+        run = self.writer.server_run()
+        for path in acknowledged:
+            if path not in same and run is not None and Spool.acknowledged_by(path) == run:
+                self.spool.remove(path)
+                self._unconfirmed.pop(path, None)
+                log.info(
+                    "%s: already acknowledged by this Redis run, which has not restarted "
+                    "since: not rewritten", self.catalogue.key(path.name.split(".", 1)[0]),
+                )
+        return stored
+
     def _write(self, batch: list[tuple[Path, Capture]]) -> int:
         if not batch:
             return 0
-        self.writer.write([capture for _, capture in batch])
+        acknowledgement = self.writer.send([capture for _, capture in batch])
+        marked = []
         for path, capture in batch:
+            self._unconfirmed.pop(path, None)
+            acknowledged = self.spool.mark_acknowledged(path, acknowledgement.server_run)
+            self._unconfirmed[acknowledged] = acknowledgement
+            marked.append((acknowledged, capture))
+        self.writer.confirm_acknowledged(acknowledgement)
+        return self._done(marked)
+
+    def _done(self, confirmed: list[tuple[Path, Capture | None]]) -> int:
+        """Forget captures Redis has on disk (None: already set aside); one log line each."""
+        stored = 0
+        for path, capture in confirmed:
             self.spool.remove(path)
-            log.info(describe(capture, self.catalogue.key(capture.image.pk)))
-        return len(batch)
+            self._unconfirmed.pop(path, None)
+            if capture is not None:
+                log.info(describe(capture, self.catalogue.key(capture.image.pk)))
+                stored += 1
+        return stored
 
     def try_drain(self) -> bool:
         """One attempt; True when the spool was emptied, False when Redis failed us."""

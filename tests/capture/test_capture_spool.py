@@ -17,7 +17,7 @@ from picat.capture.spool import Capture, Spool, SpoolBusy, SpoolFull
 from picat.capture.triggers import IntervalTrigger
 from picat.capture.uploader import Uploader
 from picat.embedded import EmbeddedRedis
-from picat.schema import DEFAULT_CATALOGUE, Catalogue
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, store
 
 from ..conftest import free_port
 from .helpers import small_camera
@@ -148,3 +148,67 @@ def test_without_aof_the_write_is_accepted_with_one_warning(
             writer.write([capture])
     assert caplog.text.count("cannot confirm pictures on disk") == 1
     assert not writer.aof.supported
+
+
+def write_late(server: EmbeddedRedis, spool: Spool, capture: Capture) -> Uploader:
+    """Redis acknowledges the capture's EXEC, but WAITAOF times out (no fsync at all)."""
+    admin = redis.Redis.from_url(server.url)
+    spool.put(capture)
+    uploader = Uploader(spool, DurableWriter(connect_single(server.url)), DEFAULT_CATALOGUE)
+    admin.config_set("appendfsync", "no")
+    assert not uploader.try_drain()
+    assert uploader.outage is not None and "did not confirm" in uploader.outage
+    assert admin.exists(DEFAULT_CATALOGUE.key(capture.image.pk))
+    admin.config_set("appendfsync", "everysec")
+    return uploader
+
+
+@pytest.mark.parametrize("curate", [store.delete, store.keep])
+def test_a_late_confirmation_does_not_undo_a_delete_or_a_keep(
+    private_server: EmbeddedRedis, tmp_path: Path, curate: Callable[..., bool]
+) -> None:
+    admin = redis.Redis.from_url(private_server.url)
+    (capture,) = captures(1, ttl=3600)
+    spool = Spool(tmp_path, 2**20)
+    uploader = write_late(private_server, spool, capture)
+    assert curate(admin, capture.image.pk)
+
+    assert uploader.try_drain()
+    assert spool.pending() == []
+    key = DEFAULT_CATALOGUE.key(capture.image.pk)
+    if curate is store.delete:
+        assert not admin.exists(key)
+    else:
+        assert admin.ttl(key) == -1 and admin.hget(key, "expires_at") is None
+
+
+def test_a_restarted_capture_rewrites_only_what_a_restarted_redis_may_have_lost(
+    embedded_redis: Callable[..., EmbeddedRedis], tmp_path: Path
+) -> None:
+    server = embedded_redis()
+    admin = redis.Redis.from_url(server.url)
+    kept, lost = captures(2, ttl=3600)
+    keys = [DEFAULT_CATALOGUE.key(c.image.pk) for c in (kept, lost)]
+
+    # `picat capture` dies after the EXEC, before WAITAOF returned; the user deletes the
+    # picture; capture starts again with Redis still in the same run: nothing is rewritten.
+    spool = Spool(tmp_path, 2**20)
+    write_late(server, spool, kept)
+    spool.close()
+    admin.delete(keys[0])
+    spool = Spool(tmp_path, 2**20)
+    writer = DurableWriter(connect_single(server.url))
+    assert Uploader(spool, writer, DEFAULT_CATALOGUE).try_drain()
+    assert spool.pending() == [] and not admin.exists(keys[0])
+
+    # The same, but Redis restarts in between and has not got the picture: it is rewritten.
+    write_late(server, spool, lost)
+    spool.close()
+    server.stop()
+    server = embedded_redis(data_dir=server.data_dir, port=server.port)
+    admin = redis.Redis.from_url(server.url)
+    admin.delete(keys[1])  # as if lost in a crash of the Redis host
+    spool = Spool(tmp_path, 2**20)
+    writer = DurableWriter(connect_single(server.url))
+    assert Uploader(spool, writer, DEFAULT_CATALOGUE).try_drain()
+    assert spool.pending() == [] and admin.exists(keys[1])
