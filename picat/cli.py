@@ -16,7 +16,7 @@ from pathlib import Path
 import redis
 
 from picat import __version__
-from picat.settings import Settings, load_settings, safe_url
+from picat.settings import Settings, load_settings, port_number, safe_url
 from picat.signals import sigterm_as_interrupt
 
 COMMAND_MODULES = ("picat.capture.commands", "picat.webapp.commands", "picat.up", "picat.acl")
@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     redis_cmd = sub.add_parser("redis", help="run the embedded Redis with RediSearch")
-    redis_cmd.add_argument("--port", type=int, help="TCP port on 127.0.0.1 (PICAT_REDIS_PORT)")
+    redis_cmd.add_argument(
+        "--port", type=port_number, help="TCP port on 127.0.0.1 (PICAT_REDIS_PORT)"
+    )
     redis_cmd.add_argument("--dir", help="data directory (default: PICAT_DATA_DIR/redis)")
     redis_cmd.set_defaults(func=_cmd_redis)
 

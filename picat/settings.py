@@ -24,17 +24,22 @@ def _data_home() -> Path:
     return Path(base) / "pi-catalogue"
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 1-65535 (also an argparse `type`); raises ValueError otherwise."""
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise ValueError(f"{text!r} is not a TCP port number 1-65535")
+    return port
+
+
 def _env_port(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        port = int(raw)
+        return port_number(raw)
     except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        raise SystemExit(f"{name} must be a TCP port number 1-65535, got {raw!r}")
-    return port
+        raise SystemExit(f"{name} must be a TCP port number 1-65535, got {raw!r}") from None
 
 
 def safe_url(url: str) -> str:

@@ -20,7 +20,7 @@ import threading
 
 from picat import embedded
 from picat.capture.config import CaptureConfig
-from picat.settings import Settings
+from picat.settings import Settings, port_number
 from picat.signals import sigterm_as_interrupt
 
 log = logging.getLogger("picat.up")
@@ -29,7 +29,7 @@ log = logging.getLogger("picat.up")
 def register(sub: argparse._SubParsersAction) -> None:
     up = sub.add_parser("up", help="run everything: embedded Redis, capture, web gallery")
     up.add_argument("--host", help="address the gallery listens on (PICAT_WEB_HOST)")
-    up.add_argument("--port", type=int, help="port of the gallery (PICAT_WEB_PORT)")
+    up.add_argument("--port", type=port_number, help="port of the gallery (PICAT_WEB_PORT)")
     up.add_argument(
         "--camera",
         choices=("auto", "picamera2", "simulated", "none"),

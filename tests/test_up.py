@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from picat.cli import main
 from picat.embedded import port_is_free
 
 from .conftest import free_port
@@ -87,3 +88,13 @@ def test_picat_up_stops_with_an_error_when_capture_fails(tmp_path: Path) -> None
     assert "capture failed: stopping picat up" in output
     assert "FileExistsError" in output
     assert port_is_free(redis_port) and port_is_free(web_port)
+
+
+@pytest.mark.parametrize("command", [["redis", "--port", "70000"], ["up", "--port", "0"]])
+def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(command)
+    assert stopped.value.code == 2
+    assert f"argument --port: invalid port_number value: {command[2]!r}" in capsys.readouterr().err
