@@ -58,7 +58,7 @@ class _CaptureThread(threading.Thread):
         try:
             run_capture(self.settings, self.config, self.stop, self.camera)
             return
-        except (Exception, SystemExit):
+        except Exception:
             log.exception("capture failed: stopping picat up")
         self.failed = True
         # Wakes the gallery's select() at once; `sigterm_as_interrupt` makes it a KeyboardInterrupt.
