@@ -46,6 +46,7 @@ class DurableWriter:
         self.r = r
         self.catalogue = catalogue
         self.aof = AofConfirmer(r, "pictures")
+        self.info_refused = False
 
     def write(self, captures: list[Capture]) -> None:
         """Save every capture, then confirm; raises a RedisError or NotDurable on failure."""
@@ -71,10 +72,14 @@ class DurableWriter:
 
     def server_run(self) -> str | None:
         """The server's run id, which tells a restart apart; None when INFO is refused (the
-        capture ACL role may not run it)."""
+        capture ACL role may not run it). Asked no more once refused: every refusal is an
+        entry in the server's ACL LOG, which operators watch for intruders."""
+        if self.info_refused:
+            return None
         try:
             return str(self.r.info("server")["run_id"])
         except redis.exceptions.NoPermissionError:
+            self.info_refused = True
             return None
 
     def confirm(self) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from picat import acl
 from picat.capture.durable import DurableWriter, connect_single
 from picat.capture.service import CaptureService, build_capture
 from picat.capture.spool import Capture, Spool, SpoolBusy, SpoolFull
@@ -212,3 +213,40 @@ def test_a_restarted_capture_rewrites_only_what_a_restarted_redis_may_have_lost(
     writer = DurableWriter(connect_single(server.url))
     assert Uploader(spool, writer, DEFAULT_CATALOGUE).try_drain()
     assert spool.pending() == [] and admin.exists(keys[1])
+
+
+def test_with_the_capture_acl_role_only_a_new_connection_rewrites(
+    private_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    """INFO is refused to the capture role: the run id is unknown, asked once, and only the
+    same-connection case can skip the rewrite (docs/capture.md, "No resurrection")."""
+    admin = redis.Redis.from_url(private_server.url)
+    capture_role = next(role for role in acl.ROLES if role.name == "capture")
+    admin.execute_command(*acl.setuser_command(capture_role, [acl.password_hash("pw")]))
+    url = acl.role_url(private_server.url, capture_role, "pw")
+    first, second = captures(2, ttl=3600)
+    keys = [DEFAULT_CATALOGUE.key(c.image.pk) for c in (first, second)]
+
+    spool = Spool(tmp_path, 2**20)
+    spool.put(first)
+    uploader = Uploader(spool, DurableWriter(connect_single(url)), DEFAULT_CATALOGUE)
+    admin.config_set("appendfsync", "no")
+    assert not uploader.try_drain()
+    assert [p.name for p in spool.pending()] == [f"{first.image.pk}.unknown.acked"]
+    admin.delete(keys[0])
+    admin.config_set("appendfsync", "everysec")
+    assert uploader.try_drain() and not admin.exists(keys[0])
+
+    spool.put(second)
+    admin.config_set("appendfsync", "no")
+    assert not uploader.try_drain()
+    spool.close()
+    admin.config_set("appendfsync", "everysec")
+    admin.delete(keys[1])
+    spool = Spool(tmp_path, 2**20)
+    assert Uploader(spool, DurableWriter(connect_single(url)), DEFAULT_CATALOGUE).try_drain()
+    assert admin.exists(keys[1])  # Redis might have lost it: the safe side is to rewrite
+
+    # One refused INFO per writer, not one per batch, in the log operators watch.
+    log = admin.acl_log()
+    assert [entry["count"] for entry in log if entry["object"] == "info"] == [2]
