@@ -93,6 +93,7 @@ ROLES: tuple[Role, ...] = (
             "+exists",
             "+hget",
             "+hmget",
+            "+pttl",
             "+hset",
             "+hdel",
             "+del",
