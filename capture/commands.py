@@ -91,14 +91,20 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     config = load_capture_config(settings)
     r = connect_single(settings.effective_redis_url)
     try:
-        index.apply(r, DEFAULT_CATALOGUE)
-        report = import_files(
-            r, paths, config.camera_id, config.image_ttl, config.thumbnail_size
-        )
+        try:
+            index.apply(r, DEFAULT_CATALOGUE)
+        except redis.exceptions.NoPermissionError:
+            print(
+                "picat import: the idx:images index is missing or out of date, and these "
+                "credentials may not build it: run `picat schema apply` with the admin "
+                "credentials first",
+                file=sys.stderr,
+            )
+            return 2
+        report = import_files(r, paths, config.camera_id, config.image_ttl, config.thumbnail_size)
     except redis.ConnectionError as exc:
         print(
-            f"picat import: cannot reach Redis at {safe_url(settings.effective_redis_url)} "
-            f"({exc})",
+            f"picat import: cannot reach Redis at {safe_url(settings.effective_redis_url)} ({exc})",
             file=sys.stderr,
         )
         return 2

@@ -250,3 +250,31 @@ def test_cli_applies_users_idempotently_and_admin_url_runs_schema_apply(
     not_root = _picat(urls["admin"], "acl", "--apply")
     assert not_root.returncode == 1 and "ACL SETUSER" in not_root.stderr
     assert "Traceback" not in not_root.stderr
+
+
+def test_import_with_web_credentials_says_to_apply_the_schema_first(
+    server: Server, tmp_path: Path
+) -> None:
+    (tmp_path / "one.jpg").write_bytes(jpeg())
+    env = {**os.environ, "REDIS_URL": server.url("web"), "PICAT_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "picat.cli", "import", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "run `picat schema apply` with the admin credentials first" in done.stderr
+    assert "Traceback" not in done.stderr
+
+    index.apply(server.login("admin"))
+    again = subprocess.run(
+        [sys.executable, "-m", "picat.cli", "import", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "imported 1" in again.stdout
