@@ -11,18 +11,30 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 import redis
+from flask import Flask
 
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue, connect, index
+from picat.webapp.server import make_server
 
 STACK_IMAGE = "redis/redis-stack-server:7.4.0-v3"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -59,6 +71,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server = EmbeddedRedis(free_port(), data_dir, str(data_dir / "redis.log"))
             stack.enter_context(server)
             yield server.url
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app behind waitress in a thread, as `picat web` serves it; yields its URL."""
+    server = make_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -6,19 +6,14 @@ included) fails the test.
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import pytest
 
-from picat.webapp.server import make_server
-
+from ..conftest import CHROMIUM, CHROMIUM_ARGS, served
 from .helpers import PASSWORD, READONLY_PASSWORD
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
@@ -28,12 +23,8 @@ pytestmark = [
 
 @pytest.fixture
 def live_url(secure_app):
-    server = make_server(secure_app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with served(secure_app) as url:
+        yield url
 
 
 def test_login_read_only_and_logout(live_url, add_picture):
@@ -41,7 +32,7 @@ def test_login_read_only_and_logout(live_url, add_picture):
     problems: list[str] = []
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
         )
         page = browser.new_page()
         page.set_default_timeout(10_000)
