@@ -257,24 +257,17 @@ def test_import_with_web_credentials_says_to_apply_the_schema_first(
 ) -> None:
     (tmp_path / "one.jpg").write_bytes(jpeg())
     env = {**os.environ, "REDIS_URL": server.url("web"), "PICAT_DATA_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "picat.cli", "import", str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def picat_import() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "picat.cli", "import", str(tmp_path)]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    done = picat_import()
     assert done.returncode == 2, done.stderr
     assert "run `picat schema apply` with the admin credentials first" in done.stderr
     assert "Traceback" not in done.stderr
 
     index.apply(server.login("admin"))
-    again = subprocess.run(
-        [sys.executable, "-m", "picat.cli", "import", str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = picat_import()
     assert again.returncode == 0, again.stderr
     assert "imported 1" in again.stdout
