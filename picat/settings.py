@@ -10,13 +10,17 @@ import, not `picat schema show`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import load_dotenv
 
 DEFAULT_REDIS_PORT = 6379
+
+T = TypeVar("T")
 
 
 def _data_home() -> Path:
@@ -32,14 +36,28 @@ def port_number(text: str) -> int:
     return port
 
 
-def _env_port(name: str, default: int) -> int:
+def env_setting(name: str, default: T, parse: Callable[[str], T], expected: str) -> T:
+    """The variable parsed by `parse`, `default` when unset; anything else stops the
+    command with a message that names the variable (`parse` raises ValueError)."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return port_number(raw)
+        return parse(raw)
     except ValueError:
-        raise SystemExit(f"{name} must be a TCP port number 1-65535, got {raw!r}") from None
+        raise SystemExit(f"{name} must be {expected}, got {raw!r}") from None
+
+
+def bounded(parse: Callable[[str], T], low: float, high: float) -> Callable[[str], T]:
+    """`parse`, refusing values outside `low`..`high`."""
+
+    def check(text: str) -> T:
+        value = parse(text)
+        if not low <= value <= high:  # type: ignore[operator]
+            raise ValueError(text)
+        return value
+
+    return check
 
 
 def safe_url(url: str) -> str:
@@ -70,5 +88,7 @@ def load_settings() -> Settings:
     return Settings(
         redis_url=os.environ.get("REDIS_URL") or None,
         data_dir=Path(os.environ.get("PICAT_DATA_DIR") or _data_home()),
-        redis_port=_env_port("PICAT_REDIS_PORT", DEFAULT_REDIS_PORT),
+        redis_port=env_setting(
+            "PICAT_REDIS_PORT", DEFAULT_REDIS_PORT, port_number, "a TCP port number 1-65535"
+        ),
     )

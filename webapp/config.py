@@ -14,6 +14,7 @@ from pathlib import Path
 
 from picat.schema.bulk import DEFAULT_BATCH
 from picat.schema.profile import DEFAULT_DAYS, MAX_DAYS
+from picat.settings import bounded, env_setting, port_number
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -25,16 +26,6 @@ class WebSettings:
     host: str
     port: int
     secret_key: bytes
-
-
-def _port(raw: str) -> int:
-    try:
-        port = int(raw)
-    except ValueError:
-        raise SystemExit(f"PICAT_WEB_PORT must be a whole number, got {raw!r}") from None
-    if not 0 < port < 65536:
-        raise SystemExit(f"PICAT_WEB_PORT must be between 1 and 65535, got {port}")
-    return port
 
 
 def secret_key(data_dir: Path) -> bytes:
@@ -61,16 +52,21 @@ def secret_key(data_dir: Path) -> bytes:
 def load_web_settings(data_dir: Path) -> WebSettings:
     return WebSettings(
         host=os.environ.get("PICAT_WEB_HOST", "").strip() or DEFAULT_HOST,
-        port=_port(os.environ.get("PICAT_WEB_PORT", "").strip() or str(DEFAULT_PORT)),
+        port=env_setting("PICAT_WEB_PORT", DEFAULT_PORT, port_number, "a whole number 1-65535"),
         secret_key=secret_key(data_dir),
     )
 
 
+def _digits(text: str) -> int:
+    if not text.isdigit():
+        raise ValueError(text)
+    return int(text)
+
+
 def _whole_number(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, "").strip() or str(default)
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise SystemExit(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
-    return int(raw)
+    return env_setting(
+        name, default, bounded(_digits, low, high), f"a whole number from {low} to {high}"
+    )
 
 
 def gallery_limits() -> dict[str, int]:
