@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, Trigger, new_image_id
 from picat.schema.clock import local_time_fields
+from picat.schema.query.commands import count_argv
 from picat.schema.store import save_many
 
 from .decoding import Described, Rejected, describe
@@ -83,9 +84,7 @@ def find_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def already_imported(r: redis.Redis, checksum: str, catalogue: Catalogue) -> bool:
-    reply = r.execute_command(
-        "FT.SEARCH", catalogue.index, f"@checksum:{{{checksum}}}", "NOCONTENT", "LIMIT", "0", "0"
-    )
+    reply = r.execute_command(*count_argv(catalogue.index, f"@checksum:{{{checksum}}}"))
     return int(reply[0]) > 0
 
 
