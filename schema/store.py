@@ -57,14 +57,10 @@ def _with_expiry(image: Image, pttl: int, now: float) -> Image:
     """The key's TTL decides: seed hashes expire without an `expires_at` field, and a
     picture made persistent outside the gallery keeps one that no longer applies."""
     if pttl < 0:
-        expires_at = None
-    elif image.expires_at is not None:
+        return image if image.expires_at is None else image.model_copy(update={"expires_at": None})
+    if image.expires_at is not None:
         return image
-    else:
-        expires_at = now + pttl / 1000
-    if expires_at == image.expires_at:
-        return image
-    return image.model_copy(update={"expires_at": expires_at})
+    return image.model_copy(update={"expires_at": now + pttl / 1000})
 
 
 def load(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> Image | None:
