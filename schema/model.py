@@ -125,16 +125,14 @@ class Image(HashModel):
         missing or invalid timestamp is taken from the id.
         """
         values: dict[str, Any] = {}
-        for raw_name, raw_value in fields.items():
-            name = raw_name.decode() if isinstance(raw_name, bytes) else raw_name
-            if name not in cls.METADATA_FIELDS or raw_value is None:
+        for raw_name, value in fields.items():
+            if value is None or value in (b"", ""):
                 continue
-            value = raw_value
-            if isinstance(value, bytes):
-                value = value.decode(errors="replace")
-            if value != "":
-                values[name] = value
-        values.setdefault("timestamp", id_timestamp(image_id))
+            name = raw_name.decode() if isinstance(raw_name, bytes) else raw_name
+            if name in _METADATA:
+                values[name] = value.decode(errors="replace") if isinstance(value, bytes) else value
+        if "timestamp" not in values:
+            values["timestamp"] = id_timestamp(image_id)
         while True:
             try:
                 return cls(pk=image_id, **values)
@@ -145,6 +143,9 @@ class Image(HashModel):
                 for name in bad & values.keys():
                     _report(image_id, name, values.pop(name))
                 values.setdefault("timestamp", id_timestamp(image_id))
+
+
+_METADATA = frozenset(Image.METADATA_FIELDS)
 
 
 def _report(image_id: str, name: str, value: object) -> None:
