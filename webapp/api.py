@@ -16,7 +16,7 @@ from .auth import current_role, public_health
 from .context import gallery
 from .lookup import image_or_404
 from .params import parse_view
-from .serialize import image_json
+from .serialize import images_json
 
 bp = Blueprint("api", __name__)
 
@@ -35,9 +35,8 @@ def images() -> Response:
         secret=app.cursor_secret,
         catalogue=app.catalogue,
     )
-    query = view.query_string()
     return jsonify(
-        images=[image_json(image, query) for image in page.images],
+        images=images_json(page.images, view.query_string()),
         next_cursor=page.next_cursor,
         query="\n".join(render_command(argv) for argv in page.commands),
     )
@@ -46,7 +45,7 @@ def images() -> Response:
 @bp.get("/api/images/<image_id>")
 def image(image_id: str) -> Response:
     """One picture's metadata and URLs."""
-    return jsonify(image_json(image_or_404(image_id)))
+    return jsonify(images_json([image_or_404(image_id)])[0])
 
 
 @bp.get("/healthz")

@@ -43,7 +43,6 @@ from .archive import ZIP_BATCH, stream_zip
 from .context import gallery
 from .curation import curator
 from .params import View, parse_view
-from .present import duration
 from .templating import with_query
 
 bp = Blueprint("bulk", __name__)
@@ -238,12 +237,3 @@ def download() -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.app_template_filter("expiry")
-def expiry(expires_at: float | None) -> str:
-    """What a card says about retention: `expires in 3 days`, or `kept` when it never will."""
-    if expires_at is None:
-        return "kept"
-    left = expires_at - time.time()
-    return f"expires in {duration(left)}" if left > 0 else "expiring now"

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, render_template, request
 
 from picat.schema.query import Page, QueryError, Sort, count, count_newer, search
 
+from .cards import cards
 from .context import gallery
 from .params import FILTER_FIELDS, View, parse_view, raw_params, shareable_query
 
@@ -76,7 +77,13 @@ def _run() -> Outcome:
 
 
 def _render(template: str, outcome: Outcome, **context: object) -> Response:
-    html = render_template(template, o=outcome, error_slots=ERROR_SLOTS, **context)
+    shown = (
+        cards(outcome.page.images, outcome.view.query_string())
+        if outcome.page and outcome.view else []
+    )
+    html = render_template(
+        template, o=outcome, cards=shown, error_slots=ERROR_SLOTS, **context
+    )
     return Response(html, status=outcome.status)
 
 

@@ -89,6 +89,14 @@ def duration(seconds: float) -> str:
     return "less than a minute"
 
 
+def expiry(expires_at: float | None, now: float) -> str:
+    """What a card says about retention: `expires in 3 days`, or `kept` when it never will."""
+    if expires_at is None:
+        return "kept"
+    left = expires_at - now
+    return f"expires in {duration(left)}" if left > 0 else "expiring now"
+
+
 FILTERS = {
     "iso_utc": iso_utc,
     "utc_text": utc_text,

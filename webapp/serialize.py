@@ -1,27 +1,33 @@
-"""A picture as JSON: every stored field, plus the URLs a client needs to show it."""
+"""Pictures as JSON: every stored field, plus the URLs a client needs to show each one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
-
-from flask import url_for
 
 from picat.schema import Image
 
+from .links import image_link
 from .present import iso_utc
+from .templating import with_query
 
 
-def image_json(image: Image, query: str = "") -> dict[str, Any]:
-    """The API's shape of one picture; `query` (filters) is kept on the page link."""
-    fields = {name: getattr(image, name) for name in Image.METADATA_FIELDS}
-    page_url = url_for("picture.show", image_id=image.pk)
-    return {
-        "id": image.pk,
-        **fields,
-        "time": iso_utc(image.timestamp),
-        "kept": image.expires_at is None,
-        "thumbnail_url": url_for("images.thumbnail", image_id=image.pk),
-        "image_url": url_for("images.full_image", image_id=image.pk),
-        "download_url": url_for("images.download", image_id=image.pk),
-        "page_url": f"{page_url}?{query}" if query else page_url,
-    }
+def images_json(images: Iterable[Image], query: str = "") -> list[dict[str, Any]]:
+    """The API's shape of each picture; `query` (filters) is kept on the page links."""
+    page = image_link("picture.show")
+    thumbnail = image_link("images.thumbnail")
+    full = image_link("images.full_image")
+    download = image_link("images.download")
+    return [
+        {
+            "id": image.pk,
+            **{name: getattr(image, name) for name in Image.METADATA_FIELDS},
+            "time": iso_utc(image.timestamp),
+            "kept": image.expires_at is None,
+            "thumbnail_url": thumbnail(image.pk),
+            "image_url": full(image.pk),
+            "download_url": download(image.pk),
+            "page_url": with_query(page(image.pk), query),
+        }
+        for image in images
+    ]
