@@ -19,7 +19,17 @@ from picat import __version__
 from picat.settings import Settings, load_settings, port_number, safe_url
 from picat.signals import sigterm_as_interrupt
 
-COMMAND_MODULES = ("picat.capture.commands", "picat.webapp.commands", "picat.up", "picat.acl")
+COMMAND_MODULES = {
+    "capture": "picat.capture.commands",
+    "import": "picat.capture.commands",
+    "web": "picat.webapp.commands",
+    "passwd": "picat.webapp.commands",
+    "up": "picat.up",
+    "acl": "picat.acl",
+}
+"""The module that registers each command. Running one command loads only its
+module: `picat import` has no use for Flask and the gallery, a third of its
+start-up. A command missing here still works, by loading every module."""
 
 
 def _cmd_redis(args: argparse.Namespace, settings: Settings) -> int:
@@ -60,7 +70,13 @@ def _cmd_schema_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The command word: the first argument that is not an option (none takes a value)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every command, or only for `command` when its module is known."""
     parser = argparse.ArgumentParser(
         prog="picat", description="Pi Catalogue: a search-indexed image catalogue on Redis Stack."
     )
@@ -84,14 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
         "show", help="print the FT.CREATE and FT.ALIASADD commands for redis-cli"
     ).set_defaults(func=_cmd_schema_show)
 
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(sub)
+    own_module = COMMAND_MODULES.get(command or "")
+    if own_module:
+        importlib.import_module(own_module).register(sub)
+    if command not in sub.choices:
+        for module_name in dict.fromkeys(COMMAND_MODULES.values()):
+            if module_name != own_module:
+                importlib.import_module(module_name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings()
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command_name(words)).parse_args(words)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
