@@ -6,6 +6,7 @@ both go through a `Catalogue`, so ids are validated before a key is built.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 
@@ -69,19 +70,41 @@ def load(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE
     return found[0] if found else None
 
 
+_READ_ROWS = """#!lua flags=no-writes
+local rows = {}
+for i, key in ipairs(KEYS) do
+  local row = redis.call('HMGET', key, unpack(ARGV))
+  row[#row + 1] = redis.call('PTTL', key)
+  rows[i] = row
+end
+return rows
+"""
+"""Each key's HMGET of the fields in ARGV, with its PTTL appended: a page's rows in one
+command. A pipeline of HMGET and PTTL per row gave the same answer at twice the cost,
+nearly all of it redis-py packing and parsing 50 commands (docs/benchmarks.md)."""
+_READ_ROWS_SHA = hashlib.sha1(_READ_ROWS.encode()).hexdigest()
+
+
+def _read_rows(r: redis.Redis, keys: list[str]) -> list[list]:
+    args = (*keys, *Image.METADATA_FIELDS)
+    try:
+        return r.evalsha(_READ_ROWS_SHA, len(keys), *args)
+    except redis.exceptions.NoScriptError:  # a restarted server forgets its scripts
+        r.script_load(_READ_ROWS)
+        return r.evalsha(_READ_ROWS_SHA, len(keys), *args)
+
+
 def load_many(
     r: redis.Redis, image_ids: list[str], catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> list[Image]:
     """Metadata for several ids in one round trip, skipping ids that have gone."""
-    with r.pipeline(transaction=False) as pipe:
-        for image_id in image_ids:
-            key = catalogue.key(image_id)
-            pipe.hmget(key, Image.METADATA_FIELDS)
-            pipe.pttl(key)
-        replies = pipe.execute()
+    if not image_ids:
+        return []
+    rows = _read_rows(r, [catalogue.key(image_id) for image_id in image_ids])
     now = time.time()
     images = []
-    for image_id, values, pttl in zip(image_ids, replies[0::2], replies[1::2], strict=True):
+    for image_id, row in zip(image_ids, rows, strict=True):
+        *values, pttl = row
         if any(value is not None for value in values):
             fields = dict(zip(Image.METADATA_FIELDS, values, strict=True))
             images.append(_with_expiry(Image.from_fields(image_id, fields), pttl, now))

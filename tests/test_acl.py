@@ -176,6 +176,7 @@ def test_admin_creates_and_migrates_the_index_but_cannot_wreck_the_server(
     taken = picture(expires_at=time.time() + 60)
     DurableWriter(connect_single(server.url("admin"))).write([Capture(taken, b"\xff\xd8", None)])
     assert store.keep(admin, taken.pk) and store.store_thumbnail(admin, taken.pk, b"thumb")
+    assert store.load(admin, taken.pk) is not None
 
     refused(
         admin,

@@ -1,7 +1,7 @@
 """FT.SEARCH argv, run and parsed; every command run is recorded for the page to show.
 
 A query returns ids only (`NOCONTENT`); the rows' metadata then come from the
-hashes in one pipelined HMGET (never the binary fields). `RETURN` would save that
+hashes in one round trip (`store.load_many`; never the binary fields). `RETURN` would save that
 round trip, but RediSearch formats returned numbers with 12 significant digits
 (`1736091456.413` comes back as `1736091456.41`), and paging needs the exact
 values the index holds to resume at the right place.
