@@ -115,11 +115,13 @@ class Runner:
         )
         names = [key.decode() if isinstance(key, bytes) else key for key in reply[1:]]
         ids = [name.removeprefix(self.catalogue.prefix) for name in names]
-        valid = [image_id for image_id in ids if is_valid_image_id(image_id)]
+        valid = [is_valid_image_id(image_id) for image_id in ids]
         found: dict[str, Row] = {
-            image.pk: image for image in load_many(self.r, valid, self.catalogue)
+            image.pk: image for image in load_many(
+                self.r, [i for i, ok in zip(ids, valid, strict=True) if ok], self.catalogue
+            )
         }
-        junk = [(name, i) for name, i in zip(names, ids, strict=True) if not is_valid_image_id(i)]
+        junk = [(name, i) for name, i, ok in zip(names, ids, valid, strict=True) if not ok]
         if junk:
             with self.r.pipeline(transaction=False) as pipe:
                 for name, _ in junk:
