@@ -3,8 +3,10 @@
 Three views of the same thing, all from the server: `used_memory` grown by loading,
 minus the blob bytes written, per picture (everything: hash, key, index, allocator
 rounding); `MEMORY USAGE` of sampled hashes minus their blob lengths (the hash
-alone); and the index's own accounting in `FT.INFO`, per document. A fourth number
-says what the same metadata costs in a hash without blobs.
+alone); and the index's own accounting in `FT.INFO`, per document. Two what-ifs
+from copies of sampled hashes: the same metadata in a hash without blobs, and a
+thumbnail alone as a Redis string, whose cost beyond its length is what the
+allocator's size classes charge for storing a blob of that size anywhere in Redis.
 """
 
 from __future__ import annotations
@@ -64,6 +66,23 @@ def _metadata_only_hash(r: redis.Redis, catalogue: Catalogue) -> float:
     return sum(sizes) / max(len(sizes), 1)
 
 
+def _thumbnail_alone(r: redis.Redis, catalogue: Catalogue) -> float:
+    """MEMORY USAGE minus length of sampled thumbnails copied to string keys, then deleted."""
+    extras = []
+    for number in range(min(SAMPLE // 5, 100)):
+        key = r.randomkey()
+        if key is None or not key.decode().startswith(catalogue.prefix):
+            continue
+        thumbnail = r.hget(key, THUMBNAIL)
+        if not thumbnail:
+            continue
+        copy = f"bench-thumbnail-only:{number}"
+        r.set(copy, thumbnail)
+        extras.append(int(r.memory_usage(copy, samples=0) or 0) - len(thumbnail))
+        r.delete(copy)
+    return sum(extras) / max(len(extras), 1)
+
+
 def per_picture(
     r: redis.Redis, catalogue: Catalogue, used_before: int, blob_bytes: int, pictures: int
 ) -> dict[str, Any]:
@@ -89,5 +108,6 @@ def per_picture(
         "hash_overhead_per_picture_bytes": sum(hash_overheads) / max(len(hash_overheads), 1),
         "index_per_picture_bytes_ft_info": own_total * 1024 * 1024 / pictures,
         "metadata_only_hash_bytes": metadata_only,
+        "thumbnail_alone_extra_bytes": _thumbnail_alone(r, catalogue),
         "ft_info_mb": index_mb,
     }

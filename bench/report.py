@@ -195,6 +195,8 @@ def memory_table(results: Results) -> list[str]:
                   mem("index_per_picture_bytes_ft_info")),
         _per_size(results, "What-if: the same metadata in a hash without blobs (listpack)",
                   mem("metadata_only_hash_bytes")),
+        _per_size(results, "What-if: a thumbnail alone as a string, bytes beyond its length",
+                  mem("thumbnail_alone_extra_bytes")),
     ]
     return _table(["Memory per picture (bytes)", *map(size_name, sorted(results))], rows)
 
@@ -297,9 +299,10 @@ def targets(results: Results, shared: dict[str, Any] | None) -> list[str]:
         rows.append(["A revisit transfers no image bytes",
                      *_verdict(revisit == 0, f"{revisit:,} image bytes")])
         rate = shared["import"]["in_process_pictures_per_s"]
-        rows.append(["`picat import` >= 100 pictures/s (1640x1232 JPEGs)",
-                     *_verdict(rate >= 100, f"{rate:.1f}/s in process, "
-                               f"{shared['import']['cli_pictures_per_s']:.1f}/s command")])
+        command = shared["import"]["cli_pictures_per_s"]
+        rows.append(["`picat import` >= 100 pictures/s (1640x1232 JPEGs), in process and as "
+                     "the command", *_verdict(min(rate, command) >= 100,
+                                              f"{rate:.1f}/s in process, {command:.1f}/s command")])
     worst_memory = max(
         ((res["memory"]["overhead_per_picture_bytes"], n) for n, res in results.items()),
         default=None,
