@@ -6,22 +6,26 @@ already in the catalogue, or earlier in the same run, is skipped, which makes a
 second run of the same import a no-op. The original bytes are stored unchanged
 with a JPEG thumbnail; where the time and brightness come from is in `photo_facts`.
 
-The work is a pipeline: this process reads, hashes and checks each file for a
-duplicate, worker processes decode ahead of it (`workers.ordered_map`, in file
-order), and this process writes the decoded pictures `BATCH` at a time, each
-batch in one MULTI/EXEC. One WAITAOF at the end confirms every write of the run:
-with `appendfsync everysec` each WAITAOF waits for the next fsync (half a second
-on average), which per batch would cost more than all the decoding.
+The work is a pipeline: this process reads and hashes the files and checks them
+for duplicates `BATCH` at a time (one round trip), worker processes decode ahead
+of it (`workers.ordered_map`, in file order), and a writer thread saves the
+decoded pictures `BATCH` at a time, each batch in one MULTI/EXEC, so this process
+goes on reading and collecting decodes while Redis takes a batch. One WAITAOF at
+the end confirms every write of the run: with `appendfsync everysec` each WAITAOF
+waits for the next fsync (half a second on average), which per batch would cost
+more than all the decoding.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -40,8 +44,10 @@ from .workers import ordered_map
 log = logging.getLogger("picat.capture")
 
 BATCH = 8
-"""Pictures per MULTI/EXEC: one round trip for several, while one batch (a few MB)
-keeps Redis busy for only a few milliseconds."""
+"""Pictures per MULTI/EXEC, and files per duplicate check: one round trip for several,
+while one batch (a few MB) keeps Redis busy for only a few milliseconds."""
+
+Batch = list[tuple["Image", bytes, bytes]]
 
 
 @dataclass
@@ -83,29 +89,88 @@ def find_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def already_imported(r: redis.Redis, checksum: str, catalogue: Catalogue) -> bool:
-    reply = r.execute_command(*count_argv(catalogue.index, f"@checksum:{{{checksum}}}"))
-    return int(reply[0]) > 0
+def already_imported(
+    r: redis.Redis, checksums: Sequence[str], catalogue: Catalogue
+) -> set[str]:
+    """Which of `checksums` the catalogue holds: one count per checksum, in one round trip."""
+    with r.pipeline(transaction=False) as pipe:
+        for checksum in checksums:
+            pipe.execute_command(*count_argv(catalogue.index, f"@checksum:{{{checksum}}}"))
+        replies = pipe.execute()
+    return {checksum for checksum, reply in zip(checksums, replies, strict=True)
+            if int(reply[0]) > 0}
+
+
+def _hashed(path: Path) -> _File:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _File(path, verdict=f"reject:cannot read ({exc.strerror or exc})")
+    return _File(path, data, hashlib.sha256(data).hexdigest())
 
 
 def _read(
-    files: Iterable[Path], r: redis.Redis, catalogue: Catalogue, claimed: set[str]
+    files: list[Path], r: redis.Redis, catalogue: Catalogue, redis_lock: threading.Lock
 ) -> Iterator[_File]:
     """Each file's bytes and checksum, with a verdict for those not worth decoding."""
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            yield _File(path, verdict=f"reject:cannot read ({exc.strerror or exc})")
-            continue
-        checksum = hashlib.sha256(data).hexdigest()
-        if checksum in claimed:
-            yield _File(path, checksum=checksum, verdict="copy")
-        elif already_imported(r, checksum, catalogue):
-            yield _File(path, checksum=checksum, verdict="skip")
-        else:
-            claimed.add(checksum)
-            yield _File(path, data, checksum)
+    claimed: set[str] = set()
+    for start in range(0, len(files), BATCH):
+        chunk = [_hashed(path) for path in files[start:start + BATCH]]
+        unclaimed = list(dict.fromkeys(
+            item.checksum for item in chunk if item.checksum and item.checksum not in claimed
+        ))
+        with redis_lock:
+            held = already_imported(r, unclaimed, catalogue) if unclaimed else set()
+        for item in chunk:
+            if item.verdict:
+                yield item
+            elif item.checksum in claimed:
+                yield replace(item, data=b"", verdict="copy")
+            elif item.checksum in held:
+                yield replace(item, data=b"", verdict="skip")
+            else:
+                claimed.add(item.checksum)
+                yield item
+
+
+class _Writer:
+    """Saves batches on a thread of its own, in order; the first Redis error stops it and
+    is raised in the importing thread at its next `put` or by `check`."""
+
+    def __init__(
+        self, r: redis.Redis, catalogue: Catalogue, redis_lock: threading.Lock,
+        written: list[Path],
+    ) -> None:
+        self.r, self.catalogue, self.redis_lock, self.written = r, catalogue, redis_lock, written
+        self.batches: queue.Queue[tuple[Batch, list[Path]] | None] = queue.Queue(maxsize=2)
+        self.error: Exception | None = None
+        self.thread = threading.Thread(target=self._run, name="picat-import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self.batches.get()) is not None:
+            if self.error is None:
+                pictures, paths = job
+                try:
+                    with self.redis_lock:
+                        save_many(self.r, pictures, self.catalogue)
+                except Exception as exc:
+                    self.error = exc
+                else:
+                    self.written.extend(paths)
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def put(self, pictures: Batch, paths: list[Path]) -> None:
+        self.check()
+        self.batches.put((pictures, paths))
+
+    def stop(self) -> None:
+        """Return once every batch put is written, or the writer has stopped at an error."""
+        self.batches.put(None)
+        self.thread.join()
 
 
 def _decode(item: _File, thumbnail_size: int) -> Described | str:
@@ -157,44 +222,46 @@ def import_files(
     fates: dict[str, str] = {}
     """checksum -> "imported" or the rejection of the first file with that content."""
     in_flight: deque[_File] = deque()
-    batch: list[tuple[Image, bytes, bytes]] = []
+    batch: Batch = []
     batch_paths: list[Path] = []
+    redis_lock = threading.Lock()
+    """`r` holds one connection, which the writer thread and the duplicate checks share."""
 
     def feed() -> Iterator[_File]:
-        for item in _read(files, r, catalogue, set()):
+        for item in _read(files, r, catalogue, redis_lock):
             in_flight.append(item)
             yield item
 
-    def flush() -> None:
-        if batch:
-            save_many(r, batch, catalogue)
-            report.imported.extend(batch_paths)
-            batch.clear()
-            batch_paths.clear()
-
+    writer = _Writer(r, catalogue, redis_lock, report.imported)
     decoded = ordered_map(partial(_decode, thumbnail_size=thumbnail_size), feed(), len(files),
                           workers)
     bar = tqdm(total=len(files), desc="importing", unit="file", disable=None if progress else True)
-    with bar:
-        for outcome in decoded:
-            item = in_flight.popleft()
-            if outcome == "copy":
-                outcome = fates[item.checksum]
-            if outcome in ("skip", "imported"):
-                report.skipped.append(item.path)
-            elif isinstance(outcome, str):
-                report.rejected.append((item.path, outcome.removeprefix("reject:")))
-                if item.checksum:
-                    fates.setdefault(item.checksum, outcome)
-            else:
-                batch.append((_image(item, outcome, camera_id, ttl), item.data,
-                              outcome.thumbnail))
-                batch_paths.append(item.path)
-                fates[item.checksum] = "imported"
-                if len(batch) >= BATCH:
-                    flush()
-            bar.update()
-        flush()
+    try:
+        with bar:
+            for outcome in decoded:
+                item = in_flight.popleft()
+                if outcome == "copy":
+                    outcome = fates[item.checksum]
+                if outcome in ("skip", "imported"):
+                    report.skipped.append(item.path)
+                elif isinstance(outcome, str):
+                    report.rejected.append((item.path, outcome.removeprefix("reject:")))
+                    if item.checksum:
+                        fates.setdefault(item.checksum, outcome)
+                else:
+                    batch.append((_image(item, outcome, camera_id, ttl), item.data,
+                                  outcome.thumbnail))
+                    batch_paths.append(item.path)
+                    fates[item.checksum] = "imported"
+                    if len(batch) >= BATCH:
+                        writer.put(batch, batch_paths)
+                        batch, batch_paths = [], []
+                bar.update()
+            if batch:
+                writer.put(batch, batch_paths)
+    finally:
+        writer.stop()
+    writer.check()
     if report.imported:
         DurableWriter(r, catalogue).confirm()
     return report

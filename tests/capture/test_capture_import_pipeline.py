@@ -1,20 +1,24 @@
 """The import pipeline: workers keep file order, copies follow the first file's fate,
-a reduced JPEG decode still rejects a truncated file and keeps the real size."""
+a reduced JPEG decode still rejects a truncated file and keeps the real size, and a
+write Redis refuses on the writer thread stops the run."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import redis
 from PIL import ExifTags
 from PIL import Image as PILImage
 
 from picat.capture import workers
 from picat.capture.decoding import Rejected, describe
 from picat.capture.durable import connect_single
-from picat.capture.importer import import_files
-from picat.schema import Catalogue
+from picat.capture.importer import already_imported, import_files
+from picat.embedded import EmbeddedRedis
+from picat.schema import Catalogue, index
 
 
 def square(number: int) -> int:
@@ -70,3 +74,17 @@ def test_copies_share_the_first_file_fate_across_workers(
     assert report.skipped == [names[11]]
     assert [path for path, _ in report.rejected] == [names[10], names[12]]
     assert report.rejected[0][1] == report.rejected[1][1]
+
+
+def test_a_write_redis_refuses_stops_the_run(
+    embedded_redis: Callable[..., EmbeddedRedis], tmp_path: Path
+) -> None:
+    r = connect_single(embedded_redis().url)
+    catalogue = Catalogue(prefix="refused:image:", index="refused:idx:images")
+    index.apply(r, catalogue)
+    for i in range(20):
+        (tmp_path / f"{i:02d}.jpg").write_bytes(photo((i * 10, 80, 160), size=(64, 48)))
+    r.config_set("maxmemory", 1)  # noeviction: every write is refused, searches still run
+    assert already_imported(r, ["0" * 64], catalogue) == set()
+    with pytest.raises(redis.ResponseError, match="HSET .*maxmemory"):
+        import_files(r, [tmp_path], "cam", 0, 32, catalogue, progress=False)
