@@ -3,11 +3,13 @@
 A JPEG is decoded with libjpeg's DCT scaling (1/2, 1/4 or 1/8) to the smallest
 size that still covers the thumbnail. Scaling changes only the inverse DCT: every
 byte of the file is still entropy-decoded, so a truncated or unreadable file fails
-exactly as it does at full size, at about 55 % of the cost (4.6 ms instead of
-8.5 ms for 1640x1232, to 410x308). The thumbnail and the luminance estimate are
-then made from that one small decode instead of from the full-size pixels
-(resampling 410x308 to the thumbnail takes 1 ms; 820x616 took 3 ms). PNGs are decoded
-in full. Runs in worker processes, so it takes and returns plain picklable values.
+exactly as it does at full size, at about two thirds of the cost (5.0 ms instead of
+7.4 ms of CPU for 1640x1232, to 410x308; the entropy decoding is what remains). The
+thumbnail and the luminance estimate are then made from that one small decode
+instead of from the full-size pixels (the thumbnail from 410x308 takes 1.4 ms, from
+820x616 3.3 ms), and the decode is turned upright in place rather than copied.
+PNGs are decoded in full. Runs in worker processes, so it takes and returns plain
+picklable values.
 """
 
 from __future__ import annotations
@@ -75,12 +77,14 @@ def describe(path: Path, data: bytes, thumbnail_size: int) -> Described:
     if picture.getexif().get(ExifTags.Base.Orientation) in TRANSPOSED_ORIENTATIONS:
         width, height = height, width
     taken, zone = capture_time(picture, path)
+    lux = estimated_lux(picture)
+    ImageOps.exif_transpose(picture, in_place=True)  # the decode is ours: no copy to turn it
     return Described(
         mime_type=MIME_TYPES[picture.format],
         taken=taken,
         zone=zone,
-        lux=estimated_lux(picture),
+        lux=lux,
         width=width,
         height=height,
-        thumbnail=make_thumbnail(ImageOps.exif_transpose(picture), thumbnail_size),
+        thumbnail=make_thumbnail(picture, thumbnail_size),
     )
