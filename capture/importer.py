@@ -47,7 +47,7 @@ BATCH = 8
 """Pictures per MULTI/EXEC, and files per duplicate check: one round trip for several,
 while one batch (a few MB) keeps Redis busy for only a few milliseconds."""
 
-Batch = list[tuple["Image", bytes, bytes]]
+Batch = list[tuple[Image, bytes, bytes]]
 
 
 @dataclass
@@ -143,6 +143,7 @@ class _Writer:
     ) -> None:
         self.r, self.catalogue, self.redis_lock, self.written = r, catalogue, redis_lock, written
         self.batches: queue.Queue[tuple[Batch, list[Path]] | None] = queue.Queue(maxsize=2)
+        """One batch being written and one waiting: enough to overlap, and bounded memory."""
         self.error: Exception | None = None
         self.thread = threading.Thread(target=self._run, name="picat-import-writer", daemon=True)
         self.thread.start()
@@ -232,10 +233,10 @@ def import_files(
             in_flight.append(item)
             yield item
 
-    writer = _Writer(r, catalogue, redis_lock, report.imported)
     decoded = ordered_map(partial(_decode, thumbnail_size=thumbnail_size), feed(), len(files),
                           workers)
     bar = tqdm(total=len(files), desc="importing", unit="file", disable=None if progress else True)
+    writer = _Writer(r, catalogue, redis_lock, report.imported)
     try:
         with bar:
             for outcome in decoded:
