@@ -86,5 +86,5 @@ def test_a_write_redis_refuses_stops_the_run(
         (tmp_path / f"{i:02d}.jpg").write_bytes(photo((i * 10, 80, 160), size=(64, 48)))
     r.config_set("maxmemory", 1)  # noeviction: every write is refused, searches still run
     assert already_imported(r, ["0" * 64], catalogue) == set()
-    with pytest.raises(redis.ResponseError, match="HSET .*maxmemory"):
+    with pytest.raises(redis.ResponseError, match=r"HSET .*maxmemory"):
         import_files(r, [tmp_path], "cam", 0, 32, catalogue, progress=False)
