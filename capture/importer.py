@@ -7,13 +7,13 @@ second run of the same import a no-op. The original bytes are stored unchanged
 with a JPEG thumbnail; where the time and brightness come from is in `photo_facts`.
 
 The work is a pipeline: this process reads and hashes the files and checks them
-for duplicates `BATCH` at a time (one round trip), worker processes decode ahead
-of it (`workers.ordered_map`, in file order), and a writer thread saves the
-decoded pictures `BATCH` at a time, each batch in one MULTI/EXEC, so this process
-goes on reading and collecting decodes while Redis takes a batch. One WAITAOF at
-the end confirms every write of the run: with `appendfsync everysec` each WAITAOF
-waits for the next fsync (half a second on average), which per batch would cost
-more than all the decoding.
+for duplicates `BATCH` at a time (one round trip), worker processes read them
+again and decode ahead of it (`workers.ordered_map`, in file order), and a writer
+thread saves the decoded pictures `BATCH` at a time, each batch in one MULTI/EXEC,
+so this process goes on reading and collecting decodes while Redis takes a batch.
+One WAITAOF at the end confirms every write of the run: with `appendfsync
+everysec` each WAITAOF waits for the next fsync (half a second on average), which
+per batch would cost more than all the decoding.
 """
 
 from __future__ import annotations
@@ -175,11 +175,22 @@ class _Writer:
 
 
 def _decode(item: _File, thumbnail_size: int) -> Described | str:
-    """A worker's job: the description of a file to decode, or the reason it is rejected."""
+    """A worker's job: the description of a file to decode, or the reason it is rejected.
+
+    The worker reads the file again rather than receive its bytes: through a pipe they
+    cost 1.4 ms of CPU per 455 KB picture, from the page cache with the checksum check
+    0.6 ms. The check makes sure the bytes stored are the bytes decoded.
+    """
     if item.verdict:
         return item.verdict
     try:
-        return describe(item.path, item.data, thumbnail_size)
+        data = item.path.read_bytes()
+    except OSError as exc:
+        return f"reject:cannot read ({exc.strerror or exc})"
+    if hashlib.sha256(data).hexdigest() != item.checksum:
+        return "reject:changed while it was being imported"
+    try:
+        return describe(item.path, data, thumbnail_size)
     except Rejected as exc:
         return f"reject:{exc}"
 
@@ -231,7 +242,7 @@ def import_files(
     def feed() -> Iterator[_File]:
         for item in _read(files, r, catalogue, redis_lock):
             in_flight.append(item)
-            yield item
+            yield replace(item, data=b"")
 
     decoded = ordered_map(partial(_decode, thumbnail_size=thumbnail_size), feed(), len(files),
                           workers)

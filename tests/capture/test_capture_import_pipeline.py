@@ -1,9 +1,11 @@
 """The import pipeline: workers keep file order, copies follow the first file's fate,
-a reduced JPEG decode still rejects a truncated file and keeps the real size, and a
-write Redis refuses on the writer thread stops the run."""
+a reduced JPEG decode still rejects a truncated file and keeps the real size, a worker
+decodes only the bytes that were hashed, and a write Redis refuses on the writer thread
+stops the run."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +18,7 @@ from PIL import Image as PILImage
 from picat.capture import workers
 from picat.capture.decoding import Rejected, describe
 from picat.capture.durable import connect_single
-from picat.capture.importer import already_imported, import_files
+from picat.capture.importer import _decode, _File, already_imported, import_files
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue, index
 
@@ -57,6 +59,15 @@ def test_reduced_decode_still_rejects_a_truncated_jpeg(tmp_path: Path) -> None:
     data = photo((10, 120, 200))
     with pytest.raises(Rejected, match="truncated"):
         describe(tmp_path / "cut.jpg", data[: len(data) * 2 // 3], 320)
+
+
+def test_a_worker_rejects_a_file_that_changed_after_it_was_hashed(tmp_path: Path) -> None:
+    path = tmp_path / "edited.jpg"
+    path.write_bytes(photo((90, 90, 90), size=(64, 48)))
+    hashed = _File(path, checksum=hashlib.sha256(path.read_bytes()).hexdigest())
+    assert not isinstance(_decode(hashed, 32), str)
+    path.write_bytes(photo((200, 10, 10), size=(64, 48)))
+    assert _decode(hashed, 32) == "reject:changed while it was being imported"
 
 
 def test_copies_share_the_first_file_fate_across_workers(
