@@ -29,6 +29,15 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def processes(expected: int, workers: int | None = None) -> int:
+    """How many worker processes `ordered_map` uses for `expected` items; 0: it runs inline.
+
+    `workers` caps them (default: one per core).
+    """
+    workers = min(workers or cores(), cores())
+    return workers if workers >= 2 and expected >= MIN_PARALLEL_ITEMS else 0
+
+
 def ordered_map(
     function: Callable[[Item], Result],
     items: Iterable[Item],
@@ -37,12 +46,12 @@ def ordered_map(
 ) -> Iterator[Result]:
     """`map(function, items)` over worker processes when `expected` items make it worth it.
 
-    `workers` caps the processes (default: one per core). `function` and the items
-    must pickle. Workers are forked, so they start in a few milliseconds with
-    everything already imported.
+    `workers` caps the processes (see `processes`). `function` and the items must
+    pickle. Workers are forked, so they start in a few milliseconds with everything
+    already imported.
     """
-    workers = min(workers or cores(), cores())
-    if workers < 2 or expected < MIN_PARALLEL_ITEMS:
+    workers = processes(expected, workers)
+    if not workers:
         yield from map(function, items)
         return
     context = multiprocessing.get_context("fork")

@@ -34,6 +34,12 @@ def test_ordered_map_keeps_input_order_inline_and_in_workers(count: int) -> None
     ]
 
 
+def test_small_jobs_and_one_worker_run_inline() -> None:
+    assert workers.processes(workers.MIN_PARALLEL_ITEMS - 1) == 0
+    assert workers.processes(50, workers=1) == 0
+    assert workers.processes(50) == (workers.cores() if workers.cores() >= 2 else 0)
+
+
 def photo(colour: tuple[int, int, int], size: tuple[int, int] = (1600, 1200),
           orientation: int | None = None) -> bytes:
     out = io.BytesIO()
