@@ -38,7 +38,7 @@ from picat.schema.query.commands import count_argv
 from picat.schema.store import save_many
 
 from .decoding import Described, Rejected, describe
-from .durable import DurableWriter
+from .durable import Acknowledgement, DurableWriter
 from .workers import ordered_map, processes
 
 log = logging.getLogger("picat.capture")
@@ -251,6 +251,8 @@ def import_files(
     decoded = ordered_map(partial(_decode, thumbnail_size=thumbnail_size), feed(), len(files),
                           workers)
     bar = tqdm(total=len(files), desc="importing", unit="file", disable=None if progress else True)
+    written_on = Acknowledgement(r.client_id(), None)
+    """WAITAOF covers only this connection's writes: a reconnect on the way fails the run."""
     writer = _Writer(r, catalogue, redis_lock, report.imported)
     try:
         with bar:
@@ -279,5 +281,5 @@ def import_files(
         writer.stop()
     writer.check()
     if report.imported:
-        DurableWriter(r, catalogue).confirm()
+        DurableWriter(r, catalogue).confirm_acknowledged(written_on)
     return report

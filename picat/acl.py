@@ -87,6 +87,7 @@ ROLES: tuple[Role, ...] = (
         "the gallery and `picat import`: search, read, delete, keep, add thumbnails",
         (
             *_CLIENT,
+            "+client|id",
             "+waitaof",
             "+watch",
             "+unwatch",

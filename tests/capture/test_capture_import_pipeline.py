@@ -15,12 +15,13 @@ import redis
 from PIL import ExifTags
 from PIL import Image as PILImage
 
-from picat.capture import workers
+from picat.capture import importer, workers
 from picat.capture.decoding import Rejected, describe
-from picat.capture.durable import connect_single
+from picat.capture.durable import NotDurable, connect_single
 from picat.capture.importer import _decode, _File, already_imported, import_files
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue, index
+from picat.schema.store import save_many
 
 
 def square(number: int) -> int:
@@ -104,4 +105,22 @@ def test_a_write_redis_refuses_stops_the_run(
     r.config_set("maxmemory", 1)  # noeviction: every write is refused, searches still run
     assert already_imported(r, ["0" * 64], catalogue) == set()
     with pytest.raises(redis.ResponseError, match=r"HSET .*maxmemory"):
+        import_files(r, [tmp_path], "cam", 0, 32, catalogue, progress=False)
+
+
+def test_an_import_whose_connection_was_replaced_is_not_reported_durable(
+    redis_url: str, catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WAITAOF on a new connection covers none of the writes made on the old one."""
+    for i in range(20):
+        (tmp_path / f"{i:02d}.jpg").write_bytes(photo((i * 10, 90, 30), size=(64, 48)))
+    r = connect_single(redis_url)
+    killer = redis.Redis.from_url(redis_url)
+
+    def save_then_drop_the_connection(client: redis.Redis, *args: object) -> None:
+        save_many(client, *args)
+        killer.client_kill_filter(_id=client.client_id())
+
+    monkeypatch.setattr(importer, "save_many", save_then_drop_the_connection)
+    with pytest.raises(NotDurable, match="re-established"):
         import_files(r, [tmp_path], "cam", 0, 32, catalogue, progress=False)
