@@ -1,11 +1,12 @@
 """Throughput of `picat import` on full-size JPEGs, and where its time goes.
 
-Three imports of the same files into one private Redis (append-only on, as `picat
-redis` runs it, since the importer confirms with WAITAOF): the `picat import`
-command end to end (`python -m picat.cli import`, interpreter start-up included);
-the importer in-process (`import_files`), for the steady rate, with its decoding
-workers (one per core) and again on one core; and the importer in-process on one
-core under cProfile (workers run outside the profiler), whose cumulative times
+Imports into private servers with the append-only file on, as `picat redis` runs
+it, since the importer confirms with WAITAOF: the `picat import` command end to
+end (`python -m picat.cli import`, interpreter start-up included, first into a
+fresh server); then, on the same server, the importer in-process
+(`import_files`), for the steady rate, with its decoding workers (one per core)
+and again on one core; and the importer in-process on one core under cProfile
+(workers run outside the profiler), whose cumulative times
 split the work into decoding (open, decode, thumbnail, lux estimate), writing to
 Redis (one MULTI/EXEC per batch, on the importer's writer thread, which cProfile
 does not follow: what counts is the time the importing thread waits for it),
@@ -17,6 +18,11 @@ them, the cost of decoding one file fully and with JPEG draft scaling (what a
 thumbnail needs), to size the cheapest fix, and the command's fixed cost: the
 interpreter starting, importing what `picat import` needs and exiting
 (`python -m picat.cli import --help`), which the command's rate includes.
+
+The command also runs on a server of its own with `LARGER` times as many files
+(the same files first), so that its rate reads both ways: what a short import
+takes, fixed costs included (start-up and the one closing WAITAOF, up to a
+second), and the throughput a big folder gets.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ from .photos import SIZE, write_photos
 from .servers import private_redis
 
 THUMBNAIL_SIZE = 320
+LARGER = 5
+"""The second command run imports this many times the files."""
 DECODE_SAMPLE = 50
 STARTUP_RUNS = 5
 PARTS = {
@@ -99,6 +107,22 @@ def _profiled(url: str, paths: list[Path]) -> dict[str, float]:
     return shares
 
 
+def _command(url: str, workdir: Path, folder: Path) -> tuple[float, int, dict[str, str]]:
+    """`picat import <folder>` into the server at `url`: (seconds, pictures indexed, env)."""
+    env = {
+        **os.environ, "REDIS_URL": url, "IMAGE_TTL": "0", "CAMERA_ID": "bench",
+        "PICAT_DATA_DIR": str(workdir / "data"),
+    }
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "picat.cli", "import", str(folder)], env=env,
+                   check=True, capture_output=True)
+    seconds = time.perf_counter() - began
+    r = connect_single(url)
+    imported = int(r.execute_command(
+        "FT.SEARCH", DEFAULT_CATALOGUE.index, "*", "LIMIT", "0", "0")[0])
+    return seconds, imported, env
+
+
 def _decode_ms(paths: list[Path], draft: bool) -> float:
     """Mean milliseconds to decode one file fully, or with JPEG draft scaling to ~320 px."""
     began = time.perf_counter()
@@ -122,22 +146,20 @@ def _startup_seconds(env: dict[str, str]) -> float:
 
 
 def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
-    paths = write_photos(workdir / "photos", count, seed)
+    larger = write_photos(workdir / "photos-larger", count * LARGER, seed)
+    folder = workdir / "photos"
+    folder.mkdir()
+    paths = []
+    for path in larger[:count]:  # photos() is deterministic: the first `count` are the same
+        paths.append(folder / path.name)
+        os.link(path, paths[-1])
     sizes = [path.stat().st_size for path in paths]
     with private_redis(durable=True) as (url, r):
         index.apply(r, DEFAULT_CATALOGUE)
-        env = {
-            **os.environ, "REDIS_URL": url, "IMAGE_TTL": "0", "CAMERA_ID": "bench",
-            "PICAT_DATA_DIR": str(workdir / "data"),
-        }
-        began = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "picat.cli", "import", str(workdir / "photos")], env=env,
-            check=True, capture_output=True,
-        )
-        cli_seconds = time.perf_counter() - began
-        cli_imported = int(r.execute_command(
-            "FT.SEARCH", DEFAULT_CATALOGUE.index, "*", "LIMIT", "0", "0")[0])
+        larger_seconds, larger_imported, _ = _command(url, workdir, workdir / "photos-larger")
+    with private_redis(durable=True) as (url, r):
+        index.apply(r, DEFAULT_CATALOGUE)
+        cli_seconds, cli_imported, env = _command(url, workdir, folder)
         cli_startup_seconds = _startup_seconds(env)
         seconds, imported = _in_process(url, paths, "inprocess")
         one_core_seconds, one_core_imported = _in_process(url, paths, "onecore", workers=1)
@@ -151,6 +173,10 @@ def measure_import(workdir: Path, count: int, seed: int) -> dict[str, Any]:
         "cli_imported": cli_imported,
         "cli_pictures_per_s": cli_imported / cli_seconds,
         "cli_startup_seconds": cli_startup_seconds,
+        "cli_larger_files": len(larger),
+        "cli_larger_seconds": larger_seconds,
+        "cli_larger_imported": larger_imported,
+        "cli_larger_pictures_per_s": larger_imported / larger_seconds,
         "in_process_seconds": seconds,
         "in_process_pictures_per_s": imported / seconds,
         "in_process_workers": cores() if count >= MIN_PARALLEL_ITEMS else 1,
