@@ -7,19 +7,13 @@ import logging
 import signal
 import sys
 import threading
-from pathlib import Path
 from types import FrameType
 
-import redis
-
-from picat.schema import DEFAULT_CATALOGUE, index
-from picat.settings import Settings, safe_url
+from picat.settings import Settings
 
 from .cameras import open_camera
 from .config import CAMERA_KINDS, TRIGGER_KINDS, CaptureConfig, load_capture_config
-from .durable import NotDurable, connect_single
 from .frame import Camera
-from .importer import import_files
 from .motion import MotionDetector
 from .picamera import CameraUnavailable
 from .service import make_service
@@ -82,39 +76,6 @@ def _cmd_capture(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    paths = [Path(path) for path in args.paths]
-    missing = [str(path) for path in paths if not path.exists()]
-    if missing:
-        print(f"picat import: no such file or folder: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    config = load_capture_config(settings)
-    r = connect_single(settings.effective_redis_url)
-    try:
-        try:
-            index.apply(r, DEFAULT_CATALOGUE)
-        except redis.exceptions.NoPermissionError:
-            print(
-                "picat import: the idx:images index is missing or out of date, and these "
-                "credentials may not build it: run `picat schema apply` with the admin "
-                "credentials first",
-                file=sys.stderr,
-            )
-            return 2
-        report = import_files(r, paths, config.camera_id, config.image_ttl, config.thumbnail_size)
-    except redis.ConnectionError as exc:
-        print(
-            f"picat import: cannot reach Redis at {safe_url(settings.effective_redis_url)} ({exc})",
-            file=sys.stderr,
-        )
-        return 2
-    except (redis.RedisError, NotDurable) as exc:
-        print(f"picat import: Redis refused the import ({exc}); run it again", file=sys.stderr)
-        return 1
-    print(report.summary())
-    return 0
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the capture commands to `picat`."""
     capture = sub.add_parser(
@@ -132,12 +93,3 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--trigger", choices=TRIGGER_KINDS, help="what takes a picture (CAPTURE_TRIGGER)"
     )
     capture.set_defaults(func=_cmd_capture)
-
-    importer = sub.add_parser(
-        "import",
-        help="import JPEG and PNG files into the catalogue",
-        description="Import JPEG and PNG files (folders are searched recursively). Files "
-        "already in the catalogue are skipped by content; unreadable files are reported.",
-    )
-    importer.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    importer.set_defaults(func=_cmd_import)

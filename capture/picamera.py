@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from .frame import Frame
-from .imaging import make_thumbnail, yuv420_to_rgb
+from .imaging import make_thumbnail
 
 # libcamera's controls.AfModeEnum.Continuous; the number avoids importing libcamera here.
 AF_MODE_CONTINUOUS = 2
@@ -122,3 +122,24 @@ class Picamera2Camera:
     def close(self) -> None:
         self.picam2.stop()
         self.picam2.close()
+
+
+def yuv420_to_rgb(planes: np.ndarray, width: int, height: int) -> np.ndarray:
+    """RGB from a planar YUV420 buffer shaped (height * 3 / 2, stride), as picamera2 gives it.
+
+    Chroma planes follow the luma plane with half the stride; BT.601 full-range
+    coefficients, which is what libcamera's JPEG-style YUV420 uses.
+    """
+    stride = planes.shape[1]
+    luma = planes[:height, :width].astype(np.float32)
+    chroma = planes[height:].reshape(-1)
+    quarter = (height // 2) * (stride // 2)
+    u = chroma[:quarter].reshape(height // 2, stride // 2)[:, : width // 2]
+    v = chroma[quarter : 2 * quarter].reshape(height // 2, stride // 2)[:, : width // 2]
+    u = np.repeat(np.repeat(u.astype(np.float32) - 128, 2, axis=0), 2, axis=1)[:height, :width]
+    v = np.repeat(np.repeat(v.astype(np.float32) - 128, 2, axis=0), 2, axis=1)[:height, :width]
+    rgb = np.stack(
+        (luma + 1.402 * v, luma - 0.344136 * u - 0.714136 * v, luma + 1.772 * u), axis=-1
+    )
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+

@@ -22,7 +22,7 @@ from picat.signals import sigterm_as_interrupt
 
 COMMAND_MODULES = {
     "capture": "picat.capture.commands",
-    "import": "picat.capture.commands",
+    "import": "picat.capture.import_command",
     "web": "picat.webapp.commands",
     "passwd": "picat.webapp.commands",
     "up": "picat.up",

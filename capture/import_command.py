@@ -1,0 +1,65 @@
+"""`picat import`: bring a folder of existing pictures into the catalogue.
+
+A module of its own so that running it loads the importer and nothing of live
+capture (cameras, numpy, GPIO): start-up is part of every import's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import redis
+
+from picat.schema import DEFAULT_CATALOGUE, index
+from picat.settings import Settings, safe_url
+
+from .config import load_capture_config
+from .durable import NotDurable, connect_single
+from .importer import import_files
+
+
+def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    paths = [Path(path) for path in args.paths]
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        print(f"picat import: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    config = load_capture_config(settings)
+    r = connect_single(settings.effective_redis_url)
+    try:
+        try:
+            index.apply(r, DEFAULT_CATALOGUE)
+        except redis.exceptions.NoPermissionError:
+            print(
+                "picat import: the idx:images index is missing or out of date, and these "
+                "credentials may not build it: run `picat schema apply` with the admin "
+                "credentials first",
+                file=sys.stderr,
+            )
+            return 2
+        report = import_files(r, paths, config.camera_id, config.image_ttl, config.thumbnail_size)
+    except redis.ConnectionError as exc:
+        print(
+            f"picat import: cannot reach Redis at {safe_url(settings.effective_redis_url)} ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    except (redis.RedisError, NotDurable) as exc:
+        print(f"picat import: Redis refused the import ({exc}); run it again", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `picat import` to `picat`."""
+    importer = sub.add_parser(
+        "import",
+        help="import JPEG and PNG files into the catalogue",
+        description="Import JPEG and PNG files (folders are searched recursively). Files "
+        "already in the catalogue are skipped by content; unreadable files are reported.",
+    )
+    importer.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    importer.set_defaults(func=_cmd_import)
