@@ -1,14 +1,19 @@
 """FT.SEARCH argv, run and parsed; every command run is recorded for the page to show.
 
-A query returns ids only (`NOCONTENT`); the rows' metadata then come from the
-hashes in one round trip (`store.load_many`; never the binary fields). `RETURN` would save that
-round trip, but RediSearch formats returned numbers with 12 significant digits
-(`1736091456.413` comes back as `1736091456.41`), and paging needs the exact
-values the index holds to resume at the right place.
+A query returns ids only (`NOCONTENT`), and the rows' metadata come from the
+hashes themselves (never the binary fields), in the same round trip: a read-only
+script runs the FT.SEARCH shown to the user and reads each hash it returns
+(`store.search_rows`). `RETURN` would give the fields without a script, but
+RediSearch formats returned numbers with 12 significant digits (`1736091456.413`
+comes back as `1736091456.41`), and paging needs the exact values the index holds
+to resume at the right place.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +23,13 @@ from ..catalogue import Catalogue
 from ..ids import is_valid_image_id
 from ..index import render_command as _render
 from ..model import Image
-from ..store import load_many
+from ..store import image_from_row, search_rows
 from .errors import QueryTimeout
 from .text import LUX, TIMESTAMP
 
 DIALECT = ("DIALECT", "2")
+_TIMESTAMP_AT = Image.METADATA_FIELDS.index(TIMESTAMP)
+_LUX_AT = Image.METADATA_FIELDS.index(LUX)
 
 
 def render_command(argv: list[str]) -> str:
@@ -75,16 +82,23 @@ def _number(value: bytes | None) -> float | None:
         return None
 
 
-def execute(r: redis.Redis, argv: list[str]) -> Any:
-    """Run one search command; a server-side timeout becomes `QueryTimeout` (a 503)."""
+@contextmanager
+def _timeouts() -> Iterator[None]:
+    """A server-side timeout of a search becomes `QueryTimeout` (a 503)."""
     try:
-        return r.execute_command(*argv)
+        yield
     except redis.ResponseError as exc:
         if "timeout" in str(exc).lower():
             raise QueryTimeout(
                 "the search took too long and was stopped; narrow the filters or try again"
             ) from exc
         raise
+
+
+def execute(r: redis.Redis, argv: list[str]) -> Any:
+    """Run one search command; a server-side timeout becomes `QueryTimeout` (a 503)."""
+    with _timeouts():
+        return r.execute_command(*argv)
 
 
 @dataclass
@@ -104,34 +118,29 @@ class Runner:
     ) -> tuple[int, list[Row]]:
         """(total matching, the first `limit` rows in the server's order).
 
-        A picture deleted between the search and the read is left out; a key whose
-        name is not an image id comes back as `Unreadable`, for paging to step past.
+        The search and the reading of its hashes are one round trip
+        (`store.search_rows`). A key whose name is not an image id comes back as
+        `Unreadable`, for paging to step past; a hash without metadata is left out.
         """
-        reply = self._execute(
-            search_argv(
-                self.catalogue.index, query, sort_field=sort_field, descending=descending,
-                limit=limit,
-            )
+        argv = search_argv(
+            self.catalogue.index, query, sort_field=sort_field, descending=descending,
+            limit=limit,
         )
-        names = [key.decode() if isinstance(key, bytes) else key for key in reply[1:]]
-        ids = [name.removeprefix(self.catalogue.prefix) for name in names]
-        valid = [is_valid_image_id(image_id) for image_id in ids]
-        found: dict[str, Row] = {
-            image.pk: image for image in load_many(
-                self.r, [i for i, ok in zip(ids, valid, strict=True) if ok], self.catalogue
-            )
-        }
-        junk = [(name, i) for name, i, ok in zip(names, ids, valid, strict=True) if not ok]
-        if junk:
-            with self.r.pipeline(transaction=False) as pipe:
-                for name, _ in junk:
-                    pipe.hmget(name, [TIMESTAMP, LUX])
-                for (_, image_id), (timestamp, lux) in zip(junk, pipe.execute(), strict=True):
-                    if timestamp is not None or lux is not None:
-                        at = _number(timestamp) or 0.0
-                        found[image_id] = Unreadable(image_id, at, _number(lux))
-        rows = [found.get(image_id) for image_id in ids]
-        return int(reply[0]), [row for row in rows if row is not None]
+        self.commands.append(argv)
+        with _timeouts():
+            total, found = search_rows(self.r, argv[1:])
+        now = time.time()
+        rows: list[Row] = []
+        for row in found:
+            image_id = row.key.decode().removeprefix(self.catalogue.prefix)
+            if is_valid_image_id(image_id):
+                if any(value is not None for value in row.values):
+                    rows.append(image_from_row(image_id, row.values, row.pttl, now))
+                continue
+            timestamp, lux = row.values[_TIMESTAMP_AT], row.values[_LUX_AT]
+            if timestamp is not None or lux is not None:
+                rows.append(Unreadable(image_id, _number(timestamp) or 0.0, _number(lux)))
+        return total, rows
 
     def extreme(self, query: str, field_name: str, largest: bool) -> float | None:
         """The largest or smallest value of a field among the matches; None if none match.
