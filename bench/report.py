@@ -9,6 +9,7 @@ Results = dict[int, dict[str, Any]]
 
 ROWS = (
     ("gallery:newest", "Gallery, first page newest first (ours)"),
+    ("gallery:newest_test_client", "... the same page through Flask's test client"),
     ("naive:newest", "Naive FT.SEARCH `*` SORTBY timestamp DESC LIMIT 0 24 (seed now)"),
     ("scan:newest", "SCAN `image:*` + HMGET of the newest 24 (seed first)"),
     ("floor:newest", "Floor: one FT.SEARCH returning the same 24 ids"),
