@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import redis
 
+from . import functions
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 
 
@@ -140,7 +141,9 @@ def _wait_until_indexed(r: redis.Redis, name: str, timeout: float) -> None:
 def apply(
     r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE, build_timeout: float = 3600.0
 ) -> ApplyResult:
-    """Make `catalogue.index` answer with the current definition; idempotent."""
+    """Make `catalogue.index` answer with the current definition, and load the read
+    functions the queries call (`functions`); idempotent."""
+    functions.install(r)
     target = target_index(catalogue)
     current = index_info(r, catalogue.index)
     current_name = _text(current["index_name"]) if current else None

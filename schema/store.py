@@ -6,14 +6,13 @@ both go through a `Catalogue`, so ids are validated before a key is built.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import redis
 
+from . import functions
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .model import IMAGE_DATA, THUMBNAIL, Image
 
@@ -72,36 +71,6 @@ def load(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE
     return found[0] if found else None
 
 
-_READ_ROWS = """#!lua flags=no-writes
-local rows = {}
-for i, key in ipairs(KEYS) do
-  local row = redis.call('HMGET', key, unpack(ARGV))
-  row[#row + 1] = redis.call('PTTL', key)
-  rows[i] = row
-end
-return rows
-"""
-"""Each key's HMGET of the fields in ARGV, with its PTTL appended: a page's rows in one
-command. A pipeline of HMGET and PTTL per row gave the same answer at twice the cost,
-nearly all of it redis-py packing and parsing 50 commands (docs/benchmarks.md)."""
-
-_SEARCH_ROWS = """#!lua flags=no-writes
-local count = tonumber(ARGV[1])
-local found = redis.call('FT.SEARCH', unpack(ARGV, 2, count + 1))
-local fields = {unpack(ARGV, count + 2)}
-local rows = {}
-for i = 2, #found do
-  local row = redis.call('HMGET', found[i], unpack(fields))
-  row[#row + 1] = redis.call('PTTL', found[i])
-  rows[i - 1] = row
-end
-return {found, rows}
-"""
-"""An FT.SEARCH ... NOCONTENT (its arguments, counted, in ARGV) and `_READ_ROWS` for every
-key it returns, in one round trip. The index travels in ARGV, not KEYS: ACL users may
-name it only to FT.* commands, which check it when the script runs the search."""
-
-
 @dataclass(frozen=True)
 class FoundRow:
     """One hash a search returned: its key, its metadata in `Image.METADATA_FIELDS` order,
@@ -110,15 +79,6 @@ class FoundRow:
     key: bytes
     values: list[bytes | None]
     pttl: int
-
-
-def _script(r: redis.Redis, source: str, keys: Sequence[str], args: Sequence[str]) -> Any:
-    sha = hashlib.sha1(source.encode()).hexdigest()
-    try:
-        return r.evalsha(sha, len(keys), *keys, *args)
-    except redis.exceptions.NoScriptError:  # a restarted server forgets its scripts
-        r.script_load(source)
-        return r.evalsha(sha, len(keys), *keys, *args)
 
 
 def image_from_row(image_id: str, values: Sequence[bytes | None], pttl: int, now: float) -> Image:
@@ -134,7 +94,7 @@ def load_many(
     if not image_ids:
         return []
     keys = [catalogue.key(image_id) for image_id in image_ids]
-    rows = _script(r, _READ_ROWS, keys, Image.METADATA_FIELDS)
+    rows = functions.call(r, "read_rows", keys, Image.METADATA_FIELDS)
     now = time.time()
     return [
         image_from_row(image_id, values, pttl, now)
@@ -146,8 +106,8 @@ def load_many(
 def search_rows(r: redis.Redis, search: Sequence[str]) -> tuple[int, list[FoundRow]]:
     """Run `FT.SEARCH <search...>` (with NOCONTENT) and read what every hash it returns
     holds, in one round trip: (total matching, the rows in the search's order)."""
-    found, rows = _script(
-        r, _SEARCH_ROWS, (), (str(len(search)), *search, *Image.METADATA_FIELDS)
+    found, rows = functions.call(
+        r, "search_rows", (), (str(len(search)), *search, *Image.METADATA_FIELDS)
     )
     return int(found[0]), [
         FoundRow(key, values, pttl) for key, (*values, pttl) in zip(found[1:], rows, strict=True)

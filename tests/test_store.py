@@ -116,3 +116,13 @@ def test_expiry_comes_from_the_key_ttl(r: redis.Redis, catalogue: Catalogue) -> 
     assert store.load(r, image.pk, catalogue).expires_at == image.expires_at
     r.persist(catalogue.key(image.pk))
     assert store.load_many(r, [image.pk], catalogue)[0].expires_at is None
+
+
+def test_reads_load_the_read_functions_when_missing(r: redis.Redis, catalogue: Catalogue) -> None:
+    """A user allowed FUNCTION LOAD (the embedded server's, admin) heals a server that
+    lost the library or has an older one; test_acl checks that web is told instead."""
+    image = _image(lux=3.0)
+    store.save(r, image, b"\xff\xd8", None, catalogue)
+    r.function_delete("picat")
+    assert [found.pk for found in store.load_many(r, [image.pk], catalogue)] == [image.pk]
+    assert [entry[1] for entry in r.function_list("picat")] == [b"picat"]

@@ -24,6 +24,14 @@ UNREACHABLE = (
 NO_INDEX = (
     "The search index is missing in Redis. Run `picat schema apply` (or `picat up`) to create it."
 )
+NO_FUNCTIONS = (
+    "The catalogue's read functions are missing in Redis or from an older release. Run "
+    "`picat schema apply` (or `picat up`) to load them."
+)
+NOT_ALLOWED = (
+    "Redis refused the gallery a command its user may not run. If Pi Catalogue was just "
+    "upgraded, run `picat acl --apply` again."
+)
 TOO_SLOW = (
     "This question took Redis too long to answer, so it was stopped rather than show "
     "an incomplete answer. Narrow the filters (a shorter date range) and try again."
@@ -81,6 +89,11 @@ def _redis_error(exc: redis.ResponseError) -> Response:
     text = str(exc).lower()
     if "no such index" in text or "unknown index name" in text:
         return error_response(503, NO_INDEX, "Search index missing")
+    if "function not found" in text:
+        return error_response(503, NO_FUNCTIONS, "Read functions missing")
+    if isinstance(exc, redis.exceptions.NoPermissionError) or "acl failure" in text:
+        log.error("Redis refused a command to the gallery's user: %s", exc)
+        return error_response(503, NOT_ALLOWED, "Not allowed by Redis")
     log.exception("Redis refused a command")
     return error_response(500, FAILED, "Server error")
 

@@ -2,8 +2,8 @@
 
 A query returns ids only (`NOCONTENT`), and the rows' metadata come from the
 hashes themselves (never the binary fields), in the same round trip: a read-only
-script runs the FT.SEARCH shown to the user and reads each hash it returns
-(`store.search_rows`). `RETURN` would give the fields without a script, but
+Redis function runs the FT.SEARCH shown to the user and reads each hash it returns
+(`store.search_rows`, `functions`). `RETURN` would give the fields without it, but
 RediSearch formats returned numbers with 12 significant digits (`1736091456.413`
 comes back as `1736091456.41`), and paging needs the exact values the index holds
 to resume at the right place.

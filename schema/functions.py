@@ -1,0 +1,87 @@
+"""The catalogue's server-side reads: one Redis Functions library, called with FCALL_RO.
+
+A page's rows are read where they live, in one round trip: one function runs the
+slab's FT.SEARCH and reads every hash it returns (HMGET and PTTL), the other reads
+the hashes of given keys. They are a library loaded once by whoever applies the
+schema (`index.apply`, the admin role), and the web role may only call them: an ACL
+cannot limit which code EVAL or SCRIPT LOAD would run, so allowing those would hand
+the gallery the Lua VM itself (a busy loop that blocks Redis, memory outside
+`maxmemory`). The function names carry a hash of the library's code, so code of a
+new release never calls an old library's functions by mistake: it finds them
+missing and loads its own, or, without the right to, asks for `picat schema apply`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+
+_SOURCE = """#!lua name=picat
+
+local function read_rows(keys, fields)
+  local rows = {}
+  for i, key in ipairs(keys) do
+    local row = redis.call('HMGET', key, unpack(fields))
+    row[#row + 1] = redis.call('PTTL', key)
+    rows[i] = row
+  end
+  return rows
+end
+
+local function search_rows(_, args)
+  local count = tonumber(args[1])
+  local found = redis.call('FT.SEARCH', unpack(args, 2, count + 1))
+  local keys = {}
+  for i = 2, #found do
+    keys[i - 1] = found[i]
+  end
+  return {found, read_rows(keys, {unpack(args, count + 2)})}
+end
+
+redis.register_function{function_name = 'picat_read_rows_VERSION', callback = read_rows,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'picat_search_rows_VERSION', callback = search_rows,
+                        flags = {'no-writes'}}
+"""
+VERSION = hashlib.sha256(_SOURCE.encode()).hexdigest()[:8]
+LIBRARY = _SOURCE.replace("VERSION", VERSION)
+"""`picat_read_rows_<v>`: KEYS the hashes, ARGV the fields; each key's HMGET with its
+PTTL appended. `picat_search_rows_<v>`: no KEYS (ACL users may name the index to FT.*
+commands only, which check it when the search runs); ARGV the count of FT.SEARCH
+arguments, those arguments (with NOCONTENT), then the fields: the search's reply and
+`read_rows` of the keys it returned."""
+
+
+def install(r: redis.Redis) -> bool:
+    """Load (or replace) the library unless this version is there; True if it was loaded.
+
+    Checking costs only FCALL_RO, so users who may not load it (the web role) can
+    still confirm it is in place.
+    """
+    try:
+        r.fcall_ro(f"picat_read_rows_{VERSION}", 0)
+        return False
+    except redis.ResponseError as exc:
+        if "function not found" not in str(exc).lower():
+            raise
+    r.function_load(LIBRARY, replace=True)
+    return True
+
+
+def call(r: redis.Redis, name: str, keys: Sequence[str], args: Sequence[str]) -> Any:
+    """FCALL_RO of one of the library's functions, loading the library first if it is
+    missing and this user may; otherwise Redis's "Function not found" error stands."""
+    function = f"picat_{name}_{VERSION}"
+    try:
+        return r.fcall_ro(function, len(keys), *keys, *args)
+    except redis.ResponseError as exc:
+        if "function not found" not in str(exc).lower():
+            raise
+        try:
+            r.function_load(LIBRARY, replace=True)
+        except redis.exceptions.NoPermissionError:
+            raise exc from None
+        return r.fcall_ro(function, len(keys), *keys, *args)
