@@ -3,14 +3,18 @@
 Each capture goes through `picat.schema.store.save` (one MULTI/EXEC with its TTL);
 then one `WAITAOF 1 0` confirms the whole batch reached Redis's append-only file.
 WAITAOF covers the writes of the connection it runs on, so the client holds a
-single connection and the batch counts as confirmed only if the connection's id
-did not change on the way (a reconnect in the middle could hide a lost write).
+single connection and the batch counts as confirmed only if the connection did not
+change on the way (a reconnect in the middle could hide a lost write). CLIENT IDs
+alone cannot tell: a restarted Redis numbers connections from 1 again, so a
+reconnect can get the very id the lost writes went on. Each connection is
+therefore also named with a random token the first time it is seen.
 A server without AOF (or older than 7.2) cannot confirm: we warn once and accept
 the write acknowledgement, as the brief allows.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import redis
@@ -44,12 +48,15 @@ def connect_single(url: str) -> redis.Redis:
     return connect(url, max_connections=1, command_packer=packer)
 
 
+CONNECTION_NAME_PREFIX = "picat-"
+
+
 @dataclass(frozen=True)
 class Acknowledgement:
     """Redis acknowledged some EXECs (in memory, maybe not yet on disk): on what, in which run."""
 
-    connection: int
-    """CLIENT ID of the connection the EXECs ran on: WAITAOF there covers them."""
+    connection: str
+    """The connection the EXECs ran on (`DurableWriter.connection`): WAITAOF there covers them."""
     server_run: str | None
     """The server's `run_id` (changes at every restart), None if this user may not run INFO."""
 
@@ -67,7 +74,7 @@ class DurableWriter:
 
     def send(self, captures: list[Capture]) -> Acknowledgement:
         """Save every capture (one MULTI/EXEC each); returns once Redis acknowledged them."""
-        acknowledgement = Acknowledgement(self.r.client_id(), self.server_run())
+        acknowledgement = Acknowledgement(self.connection(), self.server_run())
         for capture in captures:
             save(self.r, capture.image, capture.image_data, capture.thumbnail, self.catalogue)
         return acknowledgement
@@ -80,8 +87,19 @@ class DurableWriter:
         self._same_connection(acknowledgement)
 
     def _same_connection(self, acknowledgement: Acknowledgement) -> None:
-        if self.r.client_id() != acknowledgement.connection:
+        if self.connection() != acknowledgement.connection:
             raise NotDurable("the connection to Redis was re-established during the write")
+
+    def connection(self) -> str:
+        """Which connection the client is on, as `<CLIENT ID>/<name>`, in a form no other
+        connection has had, even before a restart of Redis: a connection without our
+        name gets a new random one (one more round trip, once per connection)."""
+        info = self.r.client_info()
+        name = str(info.get("name") or "")
+        if not name.startswith(CONNECTION_NAME_PREFIX):
+            name = CONNECTION_NAME_PREFIX + secrets.token_hex(8)
+            self.r.client_setname(name)
+        return f"{info['id']}/{name}"
 
     def server_run(self) -> str | None:
         """The server's run id, which tells a restart apart; None when INFO is refused (the

@@ -251,7 +251,8 @@ def import_files(
     decoded = ordered_map(partial(_decode, thumbnail_size=thumbnail_size), feed(), len(files),
                           workers)
     bar = tqdm(total=len(files), desc="importing", unit="file", disable=None if progress else True)
-    written_on = Acknowledgement(r.client_id(), None)
+    durable = DurableWriter(r, catalogue)
+    written_on = Acknowledgement(durable.connection(), None)
     """WAITAOF covers only this connection's writes: a reconnect on the way fails the run."""
     writer = _Writer(r, catalogue, redis_lock, report.imported)
     try:
@@ -281,5 +282,5 @@ def import_files(
         writer.stop()
     writer.check()
     if report.imported:
-        DurableWriter(r, catalogue).confirm_acknowledged(written_on)
+        durable.confirm_acknowledged(written_on)
     return report

@@ -103,7 +103,7 @@ class Uploader:
         acknowledged = [path for path in self.spool.pending() if path.suffix == ACKED_SUFFIX]
         if not acknowledged:
             return 0
-        connection = self.writer.r.client_id()
+        connection = self.writer.connection()
         same = [
             path for path in acknowledged
             if path in self._unconfirmed and self._unconfirmed[path].connection == connection

@@ -79,7 +79,8 @@ ROLES: tuple[Role, ...] = (
     Role(
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
-        (*_CLIENT, "+client|id", "+waitaof", "+del", "+hset", "+pexpireat"),
+        (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+del", "+hset",
+         "+pexpireat"),
         "%W~",
     ),
     Role(
@@ -87,7 +88,8 @@ ROLES: tuple[Role, ...] = (
         "the gallery and `picat import`: search, read, delete, keep, add thumbnails",
         (
             *_CLIENT,
-            "+client|id",
+            "+client|info",
+            "+client|setname",
             "+waitaof",
             "+watch",
             "+unwatch",

@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from picat import acl
-from picat.capture.durable import DurableWriter, connect_single
+from picat.capture.durable import DurableWriter, NotDurable, connect_single
 from picat.capture.service import CaptureService, build_capture
 from picat.capture.spool import Capture, Spool, SpoolBusy, SpoolFull
 from picat.capture.triggers import IntervalTrigger
@@ -250,3 +250,27 @@ def test_with_the_capture_acl_role_only_a_new_connection_rewrites(
     # One refused INFO per writer, not one per batch, in the log operators watch.
     log = admin.acl_log()
     assert [entry["count"] for entry in log if entry["object"] == "info"] == [2]
+
+
+def test_a_connection_id_reused_after_a_restart_is_not_the_same_connection(
+    embedded_redis: Callable[..., EmbeddedRedis], tmp_path: Path
+) -> None:
+    """A restarted Redis numbers connections from 1 again: WAITAOF on the reconnect that
+    got the old id would confirm nothing of what the lost run acknowledged."""
+    server = embedded_redis()
+    earlier = [redis.Redis.from_url(server.url) for _ in range(30)]
+    for client in earlier:
+        client.ping()
+    writer = DurableWriter(connect_single(server.url))
+    (capture,) = captures(1, ttl=3600)
+    old_id = writer.r.client_id()
+    acknowledged = writer.send([capture])
+
+    server.kill()  # the write was acknowledged, maybe never on disk
+    server = embedded_redis(data_dir=tmp_path / "empty", port=server.port)
+    others = [redis.Redis.from_url(server.url)]
+    while others[-1].client_id() < old_id - 1:  # other clients reconnect first
+        others.append(redis.Redis.from_url(server.url))
+    assert writer.r.client_id() == old_id
+    with pytest.raises(NotDurable, match="re-established"):
+        writer.confirm_acknowledged(acknowledged)
