@@ -95,7 +95,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     schema_cmd = sub.add_parser("schema", help="manage the idx:images index")
     schema_sub = schema_cmd.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
     schema_sub.add_parser(
-        "apply", help="create or migrate the index (idempotent, no downtime)"
+        "apply", help="create or migrate the index, load the read functions (idempotent)"
     ).set_defaults(func=_cmd_schema_apply)
     schema_sub.add_parser(
         "show", help="print the FT.CREATE and FT.ALIASADD commands for redis-cli"
