@@ -30,6 +30,7 @@ import redis
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
 from picat.schema.index import render_command
+from picat.schema.replies import text
 from picat.settings import Settings
 
 USER_PREFIX = "picat-"
@@ -200,17 +201,13 @@ def existing_hashes(r: redis.Redis, role: Role) -> list[str] | None:
     return [h.decode() if isinstance(h, bytes) else h for h in info["passwords"]]
 
 
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value or "")
-
-
 def persist(r: redis.Redis) -> str:
     """Save the users where the server keeps them, or say why they are in memory only."""
-    aclfile = _text(next(iter(r.config_get("aclfile").values()), ""))
+    aclfile = text(next(iter(r.config_get("aclfile").values()), ""))
     if aclfile:
         r.execute_command("ACL", "SAVE")
         return f"saved with ACL SAVE to {aclfile}"
-    config_file = _text(r.info("server").get("config_file"))
+    config_file = text(r.info("server").get("config_file"))
     if config_file:
         return (
             "in memory only: run CONFIG REWRITE to keep them in "

@@ -22,6 +22,7 @@ import redis
 
 from . import functions
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
+from .replies import text
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,6 @@ class IndexBuildTimeout(RuntimeError):
     pass
 
 
-def _text(value: Any) -> Any:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def index_info(r: redis.Redis, name: str) -> dict[str, Any] | None:
     """FT.INFO as a dict (index or alias name), or None when nothing has that name."""
     try:
@@ -120,8 +117,8 @@ def index_info(r: redis.Redis, name: str) -> dict[str, Any] | None:
             return None
         raise
     if isinstance(raw, dict):
-        return {_text(k): v for k, v in raw.items()}
-    return {_text(raw[i]): raw[i + 1] for i in range(0, len(raw) - 1, 2)}
+        return {text(k): v for k, v in raw.items()}
+    return {text(raw[i]): raw[i + 1] for i in range(0, len(raw) - 1, 2)}
 
 
 def _wait_until_indexed(r: redis.Redis, name: str, timeout: float) -> None:
@@ -129,8 +126,8 @@ def _wait_until_indexed(r: redis.Redis, name: str, timeout: float) -> None:
     while True:
         info = index_info(r, name) or {}
         if (
-            str(_text(info.get("indexing", "0"))) == "0"
-            and float(_text(info.get("percent_indexed", "1"))) >= 1.0
+            text(info.get("indexing", "0")) == "0"
+            and float(text(info.get("percent_indexed", "1"))) >= 1.0
         ):
             return
         if time.monotonic() > deadline:
@@ -146,7 +143,7 @@ def apply(
     functions.install(r)
     target = target_index(catalogue)
     current = index_info(r, catalogue.index)
-    current_name = _text(current["index_name"]) if current else None
+    current_name = text(current["index_name"]) if current else None
     if current_name == target:
         return ApplyResult("unchanged", target)
 
@@ -175,6 +172,6 @@ def drop(r: redis.Redis, catalogue: Catalogue) -> None:
     with contextlib.suppress(redis.ResponseError):
         r.execute_command("FT.ALIASDEL", catalogue.index)
     for name in r.execute_command("FT._LIST"):
-        name = _text(name)
+        name = text(name)
         if name == catalogue.index or name.startswith(catalogue.index + ":v-"):
             r.execute_command("FT.DROPINDEX", name)

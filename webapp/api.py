@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from picat.schema import index
 from picat.schema.query import render_command, search
+from picat.schema.replies import text
 
 from .auth import current_role, public_health
 from .context import gallery
@@ -73,13 +74,9 @@ def _health() -> tuple[dict[str, object], int]:
         return report, 503
     report.update(
         status="ok",
-        index_state="indexing" if _text(info.get("indexing")) not in ("0", "") else "ready",
-        index_version=_text(info.get("index_name")),
-        documents=int(_text(info.get("num_docs", 0)) or 0),
-        percent_indexed=float(_text(info.get("percent_indexed", 1)) or 0),
+        index_state="indexing" if text(info.get("indexing")) not in ("0", "") else "ready",
+        index_version=text(info.get("index_name")),
+        documents=int(text(info.get("num_docs", 0)) or 0),
+        percent_indexed=float(text(info.get("percent_indexed", 1)) or 0),
     )
     return report, 200
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
