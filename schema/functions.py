@@ -55,6 +55,11 @@ arguments, those arguments (with NOCONTENT), then the fields: the search's reply
 `read_rows` of the keys it returned."""
 
 
+def is_missing(exc: redis.ResponseError) -> bool:
+    """Whether Redis refused an FCALL because this version of the library is not loaded."""
+    return "function not found" in str(exc).lower()
+
+
 def install(r: redis.Redis) -> bool:
     """Load (or replace) the library unless this version is there; True if it was loaded.
 
@@ -65,7 +70,7 @@ def install(r: redis.Redis) -> bool:
         r.fcall_ro(f"picat_read_rows_{VERSION}", 0)
         return False
     except redis.ResponseError as exc:
-        if "function not found" not in str(exc).lower():
+        if not is_missing(exc):
             raise
     r.function_load(LIBRARY, replace=True)
     return True
@@ -78,7 +83,7 @@ def call(r: redis.Redis, name: str, keys: Sequence[str], args: Sequence[str]) ->
     try:
         return r.fcall_ro(function, len(keys), *keys, *args)
     except redis.ResponseError as exc:
-        if "function not found" not in str(exc).lower():
+        if not is_missing(exc):
             raise
         try:
             r.function_load(LIBRARY, replace=True)

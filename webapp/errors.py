@@ -13,6 +13,7 @@ import redis
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from picat.schema import functions
 from picat.schema.query import QueryError, QueryTimeout
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def _redis_error(exc: redis.ResponseError) -> Response:
     text = str(exc).lower()
     if "no such index" in text or "unknown index name" in text:
         return error_response(503, NO_INDEX, "Search index missing")
-    if "function not found" in text:
+    if functions.is_missing(exc):
         return error_response(503, NO_FUNCTIONS, "Read functions missing")
     if isinstance(exc, redis.exceptions.NoPermissionError) or "acl failure" in text:
         log.error("Redis refused a command to the gallery's user: %s", exc)
