@@ -109,7 +109,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 stack.callback(stop.set)
             log.info("gallery on http://%s:%d/", host, port)
             app = create_app(
-                url, secret_key=web.secret_key,
+                url, catalogue=settings.catalogue(), secret_key=web.secret_key,
                 auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
             )
             serve(app, host, port)

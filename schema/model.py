@@ -58,6 +58,9 @@ class Image(HashModel):
     analogue_gain: float | None = None
     colour_temperature: int | None = None
     lens_position: float | None = None
+    blob_store: str | None = None
+    blob_key: str | None = None
+    blob_size: int | None = None
 
     METADATA_FIELDS: ClassVar[tuple[str, ...]] = (
         "mime_type",
@@ -75,7 +78,12 @@ class Image(HashModel):
         "analogue_gain",
         "colour_temperature",
         "lens_position",
+        "blob_store",
+        "blob_key",
+        "blob_size",
     )
+    BLOB_REFERENCE: ClassVar[tuple[str, ...]] = ("blob_store", "blob_key", "blob_size")
+    """Where the original is when it is not the hash's `image_data` (see `originals`)."""
 
     class Meta:
         global_key_prefix = ""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
-from . import functions
+from . import functions, originals
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .model import IMAGE_DATA, THUMBNAIL, Image
 
@@ -39,20 +39,44 @@ def save_many(
 ) -> None:
     """Write several (image, image_data, thumbnail) as `save` does, in one MULTI/EXEC.
 
-    One round trip for the lot, and all or none of them is written.
+    One round trip for the lot, and all or none of them is written. With an external
+    store (`catalogue.originals`) every original is written there, and confirmed,
+    before any hash: a crash in between leaves an orphan blob (the sweep removes it),
+    never a hash that points at nothing. Raises `originals.StoreUnavailable` before
+    touching Redis when the store fails.
     """
+    hashes = [_hash_fields(image, image_data, thumbnail, catalogue)
+              for image, image_data, thumbnail in pictures]
     with r.pipeline(transaction=True) as pipe:
-        for image, image_data, thumbnail in pictures:
+        for (image, _, _), fields in zip(pictures, hashes, strict=True):
             key = catalogue.key(image.pk)
-            fields: dict[str, bytes | str] = dict(image.to_fields())
-            fields[IMAGE_DATA] = image_data
-            if thumbnail is not None:
-                fields[THUMBNAIL] = thumbnail
             pipe.delete(key)
             pipe.hset(key, mapping=fields)
             if image.expires_at is not None:
                 pipe.pexpireat(key, int(image.expires_at * 1000))
         pipe.execute()
+
+
+def _hash_fields(
+    image: Image, image_data: bytes, thumbnail: bytes | None, catalogue: Catalogue
+) -> dict[str, bytes | str]:
+    """The hash of one picture; its original written to the external store first, if any."""
+    fields: dict[str, bytes | str] = dict(image.to_fields())
+    store = catalogue.originals
+    if store is None:
+        fields[IMAGE_DATA] = image_data
+        for name in Image.BLOB_REFERENCE:
+            fields.pop(name, None)
+    else:
+        key = catalogue.key(image.pk)
+        store.put(key, image_data)
+        fields.update(
+            blob_store=store.spec, blob_key=key, blob_size=str(len(image_data)),
+            checksum=image.checksum or originals.checksum(image_data),
+        )
+    if thumbnail is not None:
+        fields[THUMBNAIL] = thumbnail
+    return fields
 
 
 def _with_expiry(image: Image, pttl: int, now: float) -> Image:
@@ -114,10 +138,52 @@ def search_rows(r: redis.Redis, search: Sequence[str]) -> tuple[int, list[FoundR
     ]
 
 
+def blob_store_of(image: Image, catalogue: Catalogue) -> originals.BlobStore | None:
+    """The store holding this picture's original; None when it is the hash's `image_data`."""
+    if not image.blob_store or not image.blob_key:
+        return None
+    return originals.store_for(image.blob_store, [catalogue.originals])
+
+
+def open_original(
+    r: redis.Redis, image: Image, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> originals.Blob | None:
+    """The picture's original for streaming, wherever it lives; None if it is missing.
+
+    Raises `originals.StoreUnavailable` when its store cannot be reached.
+    """
+    store = blob_store_of(image, catalogue)
+    if store is not None:
+        return store.open(image.blob_key or "")
+    data = r.hget(catalogue.key(image.pk), IMAGE_DATA)
+    return None if data is None else originals.Blob(len(data), iter((data,)))
+
+
+def load_original(
+    r: redis.Redis, image: Image, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> bytes | None:
+    """The picture's original bytes, wherever they live; None if missing."""
+    blob = open_original(r, image, catalogue)
+    return None if blob is None else b"".join(blob.chunks)
+
+
+def original_state(r: redis.Redis, image: Image, catalogue: Catalogue = DEFAULT_CATALOGUE) -> str:
+    """"stored", "missing" (the hash refers to nothing), or "unreachable" (its store is down)."""
+    store = blob_store_of(image, catalogue)
+    try:
+        if store is not None:
+            found = store.exists(image.blob_key or "")
+        else:
+            found = bool(r.hexists(catalogue.key(image.pk), IMAGE_DATA))
+    except originals.StoreUnavailable:
+        return "unreachable"
+    return "stored" if found else "missing"
+
+
 def load_blob(
     r: redis.Redis, image_id: str, field: str, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> bytes | None:
-    """The raw bytes of `image_data` or `thumbnail`."""
+    """The raw bytes of the `image_data` or `thumbnail` field (see `open_original`)."""
     if field not in (IMAGE_DATA, THUMBNAIL):
         raise ValueError(f"{field!r} is not a binary field")
     return r.hget(catalogue.key(image_id), field)
@@ -140,7 +206,10 @@ def store_thumbnail(
 
 
 def delete(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> bool:
-    return bool(r.delete(catalogue.key(image_id)))
+    """Delete one picture, kept or not, and its original (through `bulk.delete_ids`)."""
+    from .bulk import delete_ids
+
+    return bool(delete_ids(r, [image_id], include_kept=True, catalogue=catalogue).done)
 
 
 def keep(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> bool:
