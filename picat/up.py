@@ -2,7 +2,8 @@
 
 Starts the embedded Redis unless `REDIS_URL` points elsewhere, applies the index,
 captures in a background thread (the Pi camera if picamera2 is there, a simulated
-camera otherwise) and serves the gallery until Ctrl-C or SIGTERM.
+camera otherwise) and serves the gallery until Ctrl-C or SIGTERM. With originals
+outside Redis (`IMAGE_STORE`), a thread sweeps orphan blobs every hour.
 
 If capture fails for any reason (camera error, busy spool, a bug), the whole
 process stops with status 1 instead of serving a gallery that no longer grows:
@@ -101,6 +102,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("index: %s", result.describe("idx:images"))
 
         stop = threading.Event()
+        stack.callback(stop.set)
+        catalogue = settings.catalogue()
+        if catalogue.originals is not None:
+            from picat.store_command import sweep_periodically
+
+            threading.Thread(target=sweep_periodically, args=(url, catalogue, stop),
+                             name="sweep", daemon=True).start()
         capture = None if config is None else _CaptureThread(settings, config, stop, camera)
         try:
             if capture is not None:
@@ -109,7 +117,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 stack.callback(stop.set)
             log.info("gallery on http://%s:%d/", host, port)
             app = create_app(
-                url, catalogue=settings.catalogue(), secret_key=web.secret_key,
+                url, catalogue=catalogue, secret_key=web.secret_key,
                 auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
             )
             serve(app, host, port)
