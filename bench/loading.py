@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -92,7 +93,7 @@ def time_picat_up(data_dir: Path, redis_port: int, web_port: int) -> dict[str, o
             elif status == 200:
                 first_200 = now
             time.sleep(0.2)
-        proc.send_signal(2)
+        proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=120)
     finally:
         proc.kill()

@@ -62,7 +62,7 @@ def parse(info: dict[str, object]) -> Loading | None:
         percent=number("loading_loaded_perc"),
         loaded_bytes=int(number("loading_loaded_bytes")),
         total_bytes=int(number("loading_total_bytes")),
-        eta_seconds=eta if eta > 0 and number("loading_loaded_perc") > 0 else None,
+        eta_seconds=eta if eta > 0 and number("loading_loaded_perc") >= 1 else None,
     )
 
 
