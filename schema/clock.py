@@ -9,6 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+import redis
+
+MIN_LIFETIME = 60.0
+"""Seconds a picture must still have to live, by the server's clock, when it is written:
+less, and its expiry is counted from its arrival instead (`capture.durable`)."""
+
+
+def server_time(r: redis.Redis) -> float:
+    """Redis's clock (TIME), which decides when keys expire: the writer's may be wrong."""
+    seconds, microseconds = r.time()
+    return seconds + microseconds / 1e6
+
 
 def local_time_fields(timestamp: float, tz: tzinfo | None = None) -> tuple[int, int]:
     """(time_of_day, utc_offset) in seconds for a Unix time in zone `tz` (system zone if None)."""

@@ -58,6 +58,10 @@ class Image(HashModel):
     analogue_gain: float | None = None
     colour_temperature: int | None = None
     lens_position: float | None = None
+    clock_suspect: bool | None = None
+    """True when the picture reached Redis after the end of its retention by the server's
+    clock: the camera's clock was behind, or it waited in the spool longer than IMAGE_TTL.
+    Its expiry then counts from its arrival (`capture.durable`)."""
 
     METADATA_FIELDS: ClassVar[tuple[str, ...]] = (
         "mime_type",
@@ -75,6 +79,7 @@ class Image(HashModel):
         "analogue_gain",
         "colour_temperature",
         "lens_position",
+        "clock_suspect",
     )
 
     class Meta:
@@ -113,7 +118,10 @@ class Image(HashModel):
             value = getattr(self, name)
             if value is None:
                 continue
-            fields[name] = repr(value) if isinstance(value, float) else str(value)
+            if isinstance(value, bool):
+                fields[name] = "1" if value else "0"
+            else:
+                fields[name] = repr(value) if isinstance(value, float) else str(value)
         return fields
 
     @classmethod
