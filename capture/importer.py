@@ -55,6 +55,8 @@ class ImportReport:
     imported: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     rejected: list[tuple[Path, str]] = field(default_factory=list)
+    notes: list[tuple[Path, str]] = field(default_factory=list)
+    """Files imported with a remark (e.g. an EXIF date outside the valid range)."""
 
     def summary(self) -> str:
         lines = [
@@ -62,6 +64,7 @@ class ImportReport:
             f"catalogue), rejected {len(self.rejected)}"
         ]
         lines.extend(f"  rejected {path}: {reason}" for path, reason in self.rejected)
+        lines.extend(f"  note {path}: {note}" for path, note in self.notes)
         return "\n".join(lines)
 
 
@@ -270,7 +273,15 @@ def import_files(
                     if item.checksum:
                         fates.setdefault(item.checksum, outcome)
                 else:
-                    image = _image(item, outcome, camera_id, ttl, time.time() + clock_offset)
+                    try:
+                        image = _image(item, outcome, camera_id, ttl, time.time() + clock_offset)
+                    except (ValueError, OverflowError) as exc:  # one file never ends the run
+                        report.rejected.append((item.path, f"cannot be described ({exc})"))
+                        fates.setdefault(item.checksum, f"reject:cannot be described ({exc})")
+                        bar.update()
+                        continue
+                    if outcome.note:
+                        report.notes.append((item.path, outcome.note))
                     batch.append((image, item.data, outcome.thumbnail))
                     batch_paths.append(item.path)
                     fates[item.checksum] = "imported"

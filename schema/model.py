@@ -10,6 +10,7 @@ JPEG bytes, which redis-om's readers cannot decode and its writer would base64
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Mapping
 from enum import StrEnum
@@ -96,6 +97,16 @@ class Image(HashModel):
     @classmethod
     def _pk_is_image_id(cls, value: str) -> str:
         return validate_image_id(value)
+
+    @field_validator(
+        "timestamp", "lux", "expires_at", "analogue_gain", "lens_position", mode="after"
+    )
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        """NaN and infinities are no measurement, and JSON cannot carry them."""
+        if value is not None and not math.isfinite(value):
+            raise ValueError("not a finite number")
+        return value
 
     @field_validator("camera")
     @classmethod
