@@ -82,7 +82,8 @@ def test_picat_up_waits_while_redis_loads_and_the_gallery_says_how_far(tmp_path:
         assert any("Redis is loading its data (" in page and " %)" in page
                    for page in loading_pages), loading_pages[-1][:2000]
         assert any(
-            code == 503 and json.loads(reply)["redis"] == "loading" for code, reply in health_replies
+            code == 503 and json.loads(reply)["redis"] == "loading"
+            for code, reply in health_replies
         ), health_replies
         status, body = _get(base + "/api/images?camera=loading&limit=3")
         assert status == 200 and len(json.loads(body)["images"]) == 3
