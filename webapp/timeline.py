@@ -28,7 +28,10 @@ from .svg import Link, heat_map, timeline_chart
 
 bp = Blueprint("timeline", __name__)
 
-UNIT_NAMES = {"minute": "minutes", "hour": "hours", "day": "days", "week": "weeks"}
+UNIT_NAMES = {
+    "minute": "minutes", "hour": "hours", "day": "days", "week": "weeks", "month": "months",
+    "year": "years",
+}
 _MS = timedelta(milliseconds=1)
 
 
