@@ -95,6 +95,7 @@ ROLES: tuple[Role, ...] = (
         "the gallery and `picat import`: search, read, delete, keep, add thumbnails",
         (
             *_CLIENT,
+            "+info",
             "+client|info",
             "+client|setname",
             "+waitaof",
