@@ -22,6 +22,7 @@ from . import (
     picture,
     security,
     templating,
+    timelapse,
     timeline,
 )
 from .config import gallery_limits
@@ -72,4 +73,5 @@ def create_app(
     templating.install(app)
     for module in (gallery, picture, images, api, timeline, bulk):
         app.register_blueprint(module.bp)
+    timelapse.install(app)
     return app
