@@ -80,7 +80,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
-        (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+del", "+hset",
+        (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+time", "+del", "+hset",
          "+pexpireat"),
         "%W~",
     ),
@@ -89,9 +89,11 @@ ROLES: tuple[Role, ...] = (
         "the gallery and `picat import`: search, read, delete, keep, add thumbnails",
         (
             *_CLIENT,
+            "+info",
             "+client|info",
             "+client|setname",
             "+waitaof",
+            "+time",
             "+watch",
             "+unwatch",
             "+exists",
@@ -123,6 +125,7 @@ ROLES: tuple[Role, ...] = (
             "-@scripting",
             "+fcall_ro",
             "+function|load",
+            "+time",
             "+info",
             "+ft._list",
         ),

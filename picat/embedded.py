@@ -10,15 +10,31 @@ instead of returning partial results (ON_TIMEOUT FAIL).
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import importlib
+import logging
+import os
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from picat.schema import loading
+
+log = logging.getLogger("picat.redis")
+
+STALLED_AFTER = 30.0
+"""Seconds a server may neither answer nor report loading before it counts as not starting."""
+REPORT_EVERY = 2.0
+"""Seconds between two progress lines while Redis loads its data."""
+LOG_LINES = 5
 
 HASH_MAX_LISTPACK_VALUE = "16mb"
 """Keeps a picture's hash one compact listpack although it holds two blobs.
@@ -83,7 +99,23 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def server_command(binaries: Binaries, port: int, data_dir: Path, logfile: str = "") -> list[str]:
+def physical_memory() -> int:
+    """Bytes of RAM in this machine."""
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def default_maxmemory() -> int:
+    """The embedded server's memory budget when PICAT_MEMORY_BUDGET is unset: half the
+    machine's RAM, so Redis can never take the whole machine, and an append-only
+    file rewrite (a fork whose copied pages grow with writes meanwhile) still fits."""
+    return physical_memory() // 2
+
+
+def server_command(
+    binaries: Binaries, port: int, data_dir: Path, logfile: str = "", maxmemory: int = 0
+) -> list[str]:
+    """`maxmemory` with `noeviction`: Redis refuses writes at the budget rather than evict
+    pictures at random; retention (`picat.schema.pruning`) keeps it below, oldest first."""
     return [
         str(binaries.server),
         "--bind",
@@ -100,6 +132,10 @@ def server_command(binaries: Binaries, port: int, data_dir: Path, logfile: str =
         "",
         "--protected-mode",
         "yes",
+        "--maxmemory",
+        str(maxmemory),
+        "--maxmemory-policy",
+        "noeviction",
         "--hash-max-listpack-value",
         HASH_MAX_LISTPACK_VALUE,
         "--daemonize",
@@ -115,17 +151,27 @@ def server_command(binaries: Binaries, port: int, data_dir: Path, logfile: str =
 class EmbeddedRedis:
     """A Redis server process owned by this Python process."""
 
-    def __init__(self, port: int, data_dir: Path, logfile: str = "") -> None:
+    def __init__(
+        self, port: int, data_dir: Path, logfile: str = "", maxmemory: int | None = None
+    ) -> None:
         self.port = port
         self.data_dir = Path(data_dir)
         self.logfile = logfile
+        self.maxmemory = default_maxmemory() if maxmemory is None else maxmemory
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, ready_timeout: float = 10.0) -> EmbeddedRedis:
+    def start(self, stalled_after: float = STALLED_AFTER) -> EmbeddedRedis:
+        """Start the server and return once it answers, however long it takes to load."""
+        self.launch()
+        self.wait_ready(stalled_after)
+        return self
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (`wait_ready` waits)."""
         binaries = find_binaries()
         if not port_is_free(self.port):
             raise EmbeddedRedisError(
@@ -134,30 +180,78 @@ class EmbeddedRedis:
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            server_command(binaries, self.port, self.data_dir, self.logfile),
+            server_command(binaries, self.port, self.data_dir, self.logfile, self.maxmemory),
             start_new_session=True,
         )
-        self._wait_ready(ready_timeout)
-        return self
 
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise EmbeddedRedisError(
-                    f"redis-server exited with status {self.process.returncode} at start-up; "
-                    f"see its log{' in ' + self.logfile if self.logfile else ' above'}"
-                )
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock,
-            ):
-                sock.sendall(b"PING\r\n")
-                if sock.recv(64).startswith(b"+PONG"):
+    def wait_ready(
+        self,
+        stalled_after: float = STALLED_AFTER,
+        report: Callable[[str], None] = log.info,
+        report_every: float = REPORT_EVERY,
+        stopped: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Wait until the server answers PING, reporting its loading progress meanwhile.
+
+        A server that is loading its data is never given up on: it replies `-LOADING`
+        and its progress moves. Only a server that exits, or neither answers nor loads
+        for `stalled_after` seconds, is an error (the process is then stopped). When
+        `stopped()` becomes true (the user pressed Ctrl-C) it raises at once.
+        """
+        client = redis.Redis(
+            port=self.port, socket_connect_timeout=0.5, socket_timeout=5.0, protocol=2,
+            retry=Retry(NoBackoff(), 0),
+        )
+        started = last_sign = time.monotonic()
+        next_report = started
+        was_loading = False
+        try:
+            while True:
+                self._check_alive()
+                if stopped():
+                    raise EmbeddedRedisError("stopped before Redis was ready")
+                now = time.monotonic()
+                try:
+                    client.ping()
+                except redis.BusyLoadingError:
+                    last_sign = now
+                    current = loading.progress(client)
+                    if current is not None and now >= next_report:
+                        was_loading = True
+                        report(f"Redis is loading its data: {current.describe()}")
+                        next_report = now + report_every
+                except (redis.ConnectionError, redis.TimeoutError):
+                    if now - last_sign > stalled_after:
+                        self.stop()
+                        raise EmbeddedRedisError(
+                            f"redis-server neither answered nor loaded its data within "
+                            f"{stalled_after:.0f} s, so it was stopped{self._log_hint()}"
+                        ) from None
+                else:
+                    if was_loading:
+                        report(f"Redis loaded its data in {now - started:.1f} s")
                     return
-            time.sleep(0.02)
-        self.stop()
-        raise EmbeddedRedisError(f"redis-server did not answer PING within {timeout:.0f} s")
+                time.sleep(0.05)
+        finally:
+            client.close()
+
+    def _check_alive(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            raise EmbeddedRedisError(
+                f"redis-server exited with status {self.process.returncode} at start-up"
+                f"{self._log_hint()}"
+            )
+
+    def _log_hint(self) -> str:
+        """The end of the server's log file, where Redis says what went wrong."""
+        if not self.logfile:
+            return "; its log is above"
+        try:
+            lines = Path(self.logfile).read_text(errors="replace").splitlines()[-LOG_LINES:]
+        except OSError:
+            return f"; see its log in {self.logfile}"
+        tail = "\n  ".join(lines)
+        return f"; the end of its log ({self.logfile}):\n  {tail}" if lines else ""
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM makes Redis flush its append-only file and exit cleanly."""

@@ -21,7 +21,7 @@ from picat.capture.durable import DurableWriter, connect_single
 from picat.capture.importer import import_files
 from picat.capture.spool import Capture
 from picat.embedded import EmbeddedRedis
-from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, new_image_id, store
+from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, loading, new_image_id, store
 from picat.schema.query.commands import Runner
 from picat.webapp import create_app
 
@@ -125,6 +125,8 @@ def test_web_searches_reads_and_curates_and_cannot_break_anything(server: Server
     assert store.store_thumbnail(web, first, b"thumb")
     assert store.keep(web, second) and server.root.ttl(DEFAULT_CATALOGUE.key(second)) == -1
     assert store.delete(web, third) and not server.root.exists(DEFAULT_CATALOGUE.key(third))
+    # INFO: how far a restarting Redis has loaded (the gallery's 503), its memory use.
+    assert loading.progress(web) is None and int(web.info("memory")["maxmemory"]) > 0
 
     refused(
         web,

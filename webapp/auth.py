@@ -155,7 +155,7 @@ def public_health(report: dict[str, object]) -> dict[str, object]:
     """What `/healthz` tells a visitor who is not logged in: working or not, and why."""
     shown = {"status": report.get("status")}
     if "redis" in report:
-        shown["redis"] = "ok" if report["redis"] == "ok" else "unreachable"
+        shown["redis"] = report["redis"] if report["redis"] in ("ok", "loading") else "unreachable"
     if "index_state" in report:
         shown["index_state"] = str(report["index_state"]).split(":")[0]
     return shown
