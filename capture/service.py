@@ -13,7 +13,7 @@ import logging
 import threading
 
 from picat.schema import Catalogue, Image, new_image_id
-from picat.schema.clock import local_time_fields
+from picat.schema.clock import EARLIEST, LATEST, local_time_fields
 from picat.settings import Settings
 
 from .cameras import open_camera
@@ -30,11 +30,21 @@ FULL_SPOOL_RECHECK = 1.0
 
 
 def build_capture(frame: Frame, camera_id: str, trigger: str, ttl: int) -> Capture:
-    """The stored form of a frame: a fresh id from its capture time, TTL counted from then."""
-    time_of_day, utc_offset = local_time_fields(frame.timestamp)
+    """The stored form of a frame: a fresh id from its capture time, TTL counted from then.
+
+    A clock outside the valid capture times (`schema.clock`) is clamped into them and the
+    picture flagged `clock_suspect`, so it is still kept and every view can show it.
+    """
+    taken = min(max(frame.timestamp, EARLIEST), LATEST - 1)
+    suspect = taken != frame.timestamp or None
+    if suspect:
+        log.warning("camera clock says %.0f, outside the valid capture times: stored as %.0f "
+                    "with clock_suspect", frame.timestamp, taken)
+    time_of_day, utc_offset = local_time_fields(taken)
     image = Image(
-        pk=new_image_id(frame.timestamp),
-        timestamp=frame.timestamp,
+        pk=new_image_id(taken),
+        timestamp=taken,
+        clock_suspect=suspect,
         lux=frame.lux,
         camera=camera_id,
         trigger=trigger,
@@ -42,7 +52,7 @@ def build_capture(frame: Frame, camera_id: str, trigger: str, ttl: int) -> Captu
         height=frame.height,
         time_of_day=time_of_day,
         utc_offset=utc_offset,
-        expires_at=frame.timestamp + ttl if ttl > 0 else None,
+        expires_at=taken + ttl if ttl > 0 else None,
         checksum=hashlib.sha256(frame.jpeg).hexdigest(),
         exposure_time=frame.exposure_time,
         analogue_gain=frame.analogue_gain,

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -78,14 +77,6 @@ class Uploader:
         except (OSError, SpoolCorrupt) as exc:
             kept = self.spool.set_aside(path)
             log.error("cannot read spooled capture %s (%s): kept as %s", path.name, exc, kept)
-            return None
-        expires_at = capture.image.expires_at
-        if expires_at is not None and expires_at <= time.time():
-            self.spool.remove(path)
-            log.warning(
-                "%s expired while spooled (its TTL counts from capture time): not written",
-                self.catalogue.key(capture.image.pk),
-            )
             return None
         return capture
 

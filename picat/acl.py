@@ -56,6 +56,11 @@ _SCHEMA = (
 )
 
 
+# The gallery's sessions (strings) and login failures (sorted sets), on their own keys.
+_LOGINS = ("+get", "+set", "+del", "+expire", "+zadd", "+zrem", "+zcard", "+zrange",
+           "+zremrangebyscore", "+multi", "+exec")
+
+
 @dataclass(frozen=True)
 class Role:
     """One Redis user: its commands, its access to the hashes, its index commands."""
@@ -66,6 +71,7 @@ class Role:
     hash_access: str  # "%W~" write-only or "~" read-write, on the catalogue's hashes
     index_commands: tuple[str, ...] = ()
     index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
+    gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
 
     @property
     def user(self) -> str:
@@ -80,7 +86,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
-        (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+del", "+hset",
+        (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+time", "+del", "+hset",
          "+pexpireat"),
         "%W~",
     ),
@@ -89,9 +95,11 @@ ROLES: tuple[Role, ...] = (
         "the gallery and `picat import`: search, read, delete, keep, add thumbnails",
         (
             *_CLIENT,
+            "+info",
             "+client|info",
             "+client|setname",
             "+waitaof",
+            "+time",
             "+watch",
             "+unwatch",
             "+exists",
@@ -107,6 +115,7 @@ ROLES: tuple[Role, ...] = (
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
+        gallery_logins=True,
     ),
     Role(
         "admin",
@@ -123,12 +132,14 @@ ROLES: tuple[Role, ...] = (
             "-@scripting",
             "+fcall_ro",
             "+function|load",
+            "+time",
             "+info",
             "+ft._list",
         ),
         "~",
         _SCHEMA,
         index_versions=True,
+        gallery_logins=True,
     ),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)
@@ -155,6 +166,8 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
         # Read of the hashes too: query engines that check the index's prefixes need it.
         selector = [*role.index_commands, *names, f"%R~{hashes_pattern}"]
         out.append("(" + " ".join(selector) + ")")
+    if role.gallery_logins:
+        out.append("(" + " ".join([*_LOGINS, f"~{_glob(catalogue.auth_prefix)}*"]) + ")")
     return out
 
 

@@ -7,6 +7,7 @@ command it ran; every error is `{"error": ...}` with a 4xx or 503 status.
 
 from __future__ import annotations
 
+import redis
 from flask import Blueprint, Response, jsonify, request
 
 from picat.schema import index, store
@@ -15,6 +16,7 @@ from picat.schema.replies import text
 
 from .auth import current_role, public_health
 from .context import gallery
+from .errors import loading_message
 from .lookup import image_or_404
 from .params import parse_view
 from .serialize import images_json
@@ -71,6 +73,9 @@ def _health() -> tuple[dict[str, object], int]:
     try:
         app.redis.ping()
         info = index.index_info(app.redis, app.catalogue.index)
+    except redis.BusyLoadingError:
+        report.update(status="unavailable", redis="loading", message=loading_message())
+        return report, 503
     except Exception as exc:  # any failure here is the answer, not a crash
         report.update(status="unavailable", redis=f"unreachable: {exc}")
         return report, 503
