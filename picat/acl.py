@@ -66,6 +66,8 @@ class Role:
     hash_access: str  # "%W~" write-only or "~" read-write, on the catalogue's hashes
     index_commands: tuple[str, ...] = ()
     index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
+    state_keys: tuple[str, ...] = ()
+    """Access to the catalogue's other keys (`Catalogue.state_prefix`), e.g. `%R~storage`."""
 
     @property
     def user(self) -> str:
@@ -81,8 +83,10 @@ ROLES: tuple[Role, ...] = (
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
         (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+time", "+del", "+hset",
-         "+pexpireat"),
+         "+pexpireat", "+hmget"),
         "%W~",
+        # What retention last measured, quoted when Redis is full (no INFO, no FT.* here).
+        state_keys=("%R~storage",),
     ),
     Role(
         "web",
@@ -106,9 +110,14 @@ ROLES: tuple[Role, ...] = (
             "+del",
             "+persist",
             "+pexpireat",
+            # Retention by size: its lease, the numbers it publishes.
+            "+set",
+            "+get",
+            "+pexpire",
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
+        state_keys=("~retention-lease", "~storage"),
     ),
     Role(
         "admin",
@@ -132,6 +141,7 @@ ROLES: tuple[Role, ...] = (
         "~",
         _SCHEMA,
         index_versions=True,
+        state_keys=("~retention-lease", "~storage"),
     ),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)
@@ -151,6 +161,9 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
     hashes_pattern = _glob(catalogue.prefix) + "*"
     out = ["reset", "on", *(f"#{h}" for h in hashes), *role.commands]
     out.append(role.hash_access + hashes_pattern)
+    for access in role.state_keys:
+        permission, name = access.split("~", 1)
+        out.append(f"{permission}~{_glob(catalogue.state_prefix + name)}")
     if role.index_commands:
         names = [f"~{_glob(catalogue.index)}"]
         if role.index_versions:
