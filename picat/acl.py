@@ -56,6 +56,17 @@ _SCHEMA = (
 )
 
 
+# The gallery's sessions (strings) and login failures (sorted sets), on their own keys.
+_LOGINS = ("+get", "+set", "+del", "+expire", "+zadd", "+zrem", "+zcard", "+zrange",
+           "+zremrangebyscore", "+multi", "+exec")
+
+
+# Retention by size: its lease (taken, renewed under WATCH, released) and the numbers it
+# publishes for capture's out-of-memory message.
+_RETENTION = ("+set", "+get", "+pexpire", "+del", "+watch", "+hset", "~retention-lease",
+              "~storage")
+
+
 @dataclass(frozen=True)
 class Role:
     """One Redis user: its commands, its access to the hashes, its index commands."""
@@ -66,8 +77,10 @@ class Role:
     hash_access: str  # "%W~" write-only or "~" read-write, on the catalogue's hashes
     index_commands: tuple[str, ...] = ()
     index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
-    state_keys: tuple[str, ...] = ()
-    """Access to the catalogue's other keys (`Catalogue.state_prefix`), e.g. `%R~storage`."""
+    state: tuple[str, ...] = ()
+    """Commands and keys (named after `Catalogue.state_prefix`) of a selector for retention's
+    keys, e.g. `("+hmget", "%R~storage")`: those commands on those keys only."""
+    gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
 
     @property
     def user(self) -> str:
@@ -86,7 +99,7 @@ ROLES: tuple[Role, ...] = (
          "+pexpireat", "+hmget"),
         "%W~",
         # What retention last measured, quoted when Redis is full (no INFO, no FT.* here).
-        state_keys=("%R~storage",),
+        state=("+hmget", "%R~storage"),
     ),
     Role(
         "web",
@@ -110,14 +123,11 @@ ROLES: tuple[Role, ...] = (
             "+del",
             "+persist",
             "+pexpireat",
-            # Retention by size: its lease, the numbers it publishes.
-            "+set",
-            "+get",
-            "+pexpire",
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
-        state_keys=("~retention-lease", "~storage"),
+        state=_RETENTION,
+        gallery_logins=True,
     ),
     Role(
         "admin",
@@ -141,7 +151,8 @@ ROLES: tuple[Role, ...] = (
         "~",
         _SCHEMA,
         index_versions=True,
-        state_keys=("~retention-lease", "~storage"),
+        state=_RETENTION,
+        gallery_logins=True,
     ),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)
@@ -161,9 +172,12 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
     hashes_pattern = _glob(catalogue.prefix) + "*"
     out = ["reset", "on", *(f"#{h}" for h in hashes), *role.commands]
     out.append(role.hash_access + hashes_pattern)
-    for access in role.state_keys:
-        permission, name = access.split("~", 1)
-        out.append(f"{permission}~{_glob(catalogue.state_prefix + name)}")
+    if role.state:
+        selector = [
+            part if part.startswith("+") else part.replace("~", "~" + _glob(catalogue.state_prefix))
+            for part in role.state
+        ]
+        out.append("(" + " ".join(selector) + ")")
     if role.index_commands:
         names = [f"~{_glob(catalogue.index)}"]
         if role.index_versions:
@@ -171,6 +185,8 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
         # Read of the hashes too: query engines that check the index's prefixes need it.
         selector = [*role.index_commands, *names, f"%R~{hashes_pattern}"]
         out.append("(" + " ".join(selector) + ")")
+    if role.gallery_logins:
+        out.append("(" + " ".join([*_LOGINS, f"~{_glob(catalogue.auth_prefix)}*"]) + ")")
     return out
 
 

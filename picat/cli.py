@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "up": "picat.up",
     "acl": "picat.acl",
     "retention": "picat.retention",
+    "service": "picat.units",
 }
 """The module that registers each command. Running one command loads only its
 module: `picat import` has no use for Flask and the gallery, a third of its
