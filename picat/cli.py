@@ -28,7 +28,9 @@ COMMAND_MODULES = {
     "up": "picat.up",
     "acl": "picat.acl",
     "retention": "picat.retention",
+    "timelapse": "picat.timelapse.command",
     "service": "picat.units",
+    "doctor": "picat.doctor",
 }
 """The module that registers each command. Running one command loads only its
 module: `picat import` has no use for Flask and the gallery, a third of its
