@@ -33,7 +33,7 @@ from pathlib import Path
 
 import redis
 
-from picat.schema import Catalogue
+from picat.schema import Catalogue, storage
 from picat.schema.originals import StoreUnavailable
 
 from .durable import Acknowledgement, DurableWriter, NotDurable
@@ -66,6 +66,8 @@ class Uploader:
         self.catalogue = catalogue
         self.wake = threading.Event()
         self.outage: str | None = None
+        """Why Redis (or the image store) is not taking pictures now, None while it is."""
+        self._outage_kind = ""
         self.away = "Redis"
         """What the current outage is of: "Redis" or "The image store"."""
         self._unconfirmed: dict[Path, Acknowledgement] = {}
@@ -146,18 +148,31 @@ class Uploader:
                 stored += 1
         return stored
 
+    def _why(self, exc: Exception) -> str:
+        """Why Redis (or the image store) did not take the pictures, in words a user can act on."""
+        if isinstance(exc, StoreUnavailable):
+            return f"The image store is unreachable or refused the write ({exc})"
+        if isinstance(exc, redis.exceptions.OutOfMemoryError):
+            try:
+                return storage.out_of_memory_message(self.writer.r, self.catalogue)
+            except redis.RedisError:
+                pass
+        if isinstance(exc, redis.BusyLoadingError):
+            return "Redis is loading its data after a restart"
+        return f"Redis is unreachable or refused the write ({exc or type(exc).__name__})"
+
     def try_drain(self) -> bool:
         """One attempt; True when the spool was emptied, False when Redis failed us."""
         try:
             stored = self.drain_once()
         except (redis.RedisError, NotDurable, StoreUnavailable) as exc:
-            if self.outage is None:
-                self.outage = str(exc) or type(exc).__name__
+            kind = type(exc).__name__
+            if self.outage is None or kind != self._outage_kind:
+                self.outage, self._outage_kind = self._why(exc), kind
                 self.away = "The image store" if isinstance(exc, StoreUnavailable) else "Redis"
                 log.warning(
-                    "%s is unreachable or refused the write (%s): captures stay in %s "
-                    "and are replayed when it is back", self.away, self.outage,
-                    self.spool.directory,
+                    "%s: captures stay in %s and are replayed when it takes them again",
+                    self.outage, self.spool.directory,
                 )
             return False
         if self.outage is not None:

@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "up": "picat.up",
     "acl": "picat.acl",
     "store": "picat.store_command",
+    "retention": "picat.retention",
     "timelapse": "picat.timelapse.command",
     "service": "picat.units",
     "doctor": "picat.doctor",

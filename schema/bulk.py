@@ -5,16 +5,11 @@ the index whose name is not an image id are stepped past, never touched), so a b
 operation can never touch a key outside the catalogue's prefix.
 
 A "kept" picture is one without a TTL (the gallery shows it as never expiring).
-Deleting without `include_kept` uses `PEXPIREAT key 1 XX`: a timestamp in the past
-deletes the key at once, and `XX` makes Redis skip a key that has no expiry, so
-the check and the delete are one atomic command per key, even if someone keeps the
-picture at the same moment. Pictures whose original lives in a folder or bucket
-lose it right after their hash (`delete_originals`): a crash in between leaves an
-orphan blob for the sweep, never a hash without its picture. This is the one delete
-path: single deletes, bulk deletes and pruning all end here. "All matching" works
-through the index a batch at a time: deleted or kept pictures leave the query's
-results, so each batch asks for the first `batch` ids again (after those that
-stay), and the caller repeats until a step reaches the end of the matches.
+Deleting goes through `store.delete_pictures`, the one delete every path uses;
+without `include_kept` it spares kept pictures atomically (see there). "All
+matching" works through the index a batch at a time: deleted or kept pictures leave
+the query's results, so each batch asks for the first `batch` ids again (after those
+that stay), and the caller repeats until a step reaches the end of the matches.
 """
 
 from __future__ import annotations
@@ -25,7 +20,7 @@ from dataclasses import dataclass
 
 import redis
 
-from . import originals
+from . import store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
 from .query import Filters
@@ -36,7 +31,6 @@ from .query.text import EXPIRES_AT, TIMESTAMP, Constraints
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 500
-_PAST_MS = 1  # PEXPIREAT to 1 ms after the epoch: "already expired", deleted at once
 
 
 @dataclass(frozen=True)
@@ -70,54 +64,13 @@ def delete_ids(
     batch: int = DEFAULT_BATCH,
     catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> Tally:
-    """Delete these pictures and their originals; kept ones (no TTL) only when `include_kept`.
-
-    Each batch reads the blob references and deletes the hashes in one MULTI/EXEC,
-    so the blobs removed afterwards are exactly those of the hashes deleted.
-    """
+    """Delete these pictures (through `store.delete_pictures`); kept ones (no TTL) only when
+    `include_kept`."""
     total = Tally()
     for ids in chunks(image_ids, batch):
-        keys = [catalogue.key(image_id) for image_id in ids]
-        with r.pipeline(transaction=True) as pipe:
-            for key in keys:
-                pipe.hmget(key, "blob_store", "blob_key")
-                if include_kept:
-                    pipe.delete(key)
-                else:
-                    pipe.pexpireat(key, _PAST_MS, xx=True)
-                    pipe.exists(key)
-            replies = pipe.execute()
-        step = 2 if include_kept else 3
-        references = replies[0::step]
-        deleted = [int(n) for n in replies[1::step]]
-        gone = [ref for ref, done in zip(references, deleted, strict=True) if done]
-        delete_originals(gone, catalogue)
-        if include_kept:
-            total += Tally(done=sum(deleted))
-        else:
-            total += Tally(done=sum(deleted), kept=sum(int(n) for n in replies[2::step]))
+        deleted = store.delete_pictures(r, ids, include_kept=include_kept, catalogue=catalogue)
+        total += Tally(done=len(deleted.ids), kept=deleted.kept)
     return total
-
-
-def delete_originals(
-    references: Iterable[Sequence[bytes | str | None]], catalogue: Catalogue
-) -> None:
-    """Remove the blobs of deleted hashes, given their (blob_store, blob_key) fields.
-
-    A store that fails is logged, not raised: the hashes are gone, the user's delete
-    has happened, and the orphan sweep removes what is left once the store answers.
-    """
-    by_store: dict[str, list[str]] = {}
-    for spec, key in references:
-        if spec and key:
-            text = spec.decode() if isinstance(spec, bytes) else spec
-            by_store.setdefault(text, []).append(key.decode() if isinstance(key, bytes) else key)
-    for spec, keys in by_store.items():
-        try:
-            originals.store_for(spec, [catalogue.originals]).delete(keys)
-        except (originals.StoreUnavailable, originals.StoreSpecError) as exc:
-            log.warning("%d originals stay in %s until the sweep removes them: %s",
-                        len(keys), spec, exc)
 
 
 def keep_ids(

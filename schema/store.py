@@ -6,8 +6,9 @@ both go through a `Catalogue`, so ids are validated before a key is built.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import redis
@@ -15,6 +16,9 @@ import redis
 from . import functions, originals
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .model import IMAGE_DATA, THUMBNAIL, Image
+from .replies import text
+
+log = logging.getLogger(__name__)
 
 
 def save(
@@ -205,11 +209,82 @@ def store_thumbnail(
     return bool(r.transaction(write_if_present, key, value_from_callable=True))
 
 
-def delete(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> bool:
-    """Delete one picture, kept or not, and its original (through `bulk.delete_ids`)."""
-    from .bulk import delete_ids
+_PAST_MS = 1
+"""PEXPIREAT to 1 ms after the epoch: "already expired", so Redis deletes the key at once."""
 
-    return bool(delete_ids(r, [image_id], include_kept=True, catalogue=catalogue).done)
+
+@dataclass(frozen=True)
+class Deleted:
+    """What `delete_pictures` did: the ids it deleted, and how many it spared as kept."""
+
+    ids: list[str]
+    kept: int = 0
+
+
+def delete_pictures(
+    r: redis.Redis,
+    image_ids: Sequence[str],
+    *,
+    include_kept: bool,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+) -> Deleted:
+    """Delete these pictures in one round trip: the one delete every path uses (a picture's
+    page, bulk curation, retention), so whatever else a picture owns goes with it here.
+
+    Kept pictures (no TTL) go only with `include_kept`. Otherwise each key gets
+    `PEXPIREAT key 1 XX`: `XX` skips a key without expiry, so the check and the delete
+    are one atomic command, even if someone keeps the picture at the same moment.
+    Neither DEL nor PEXPIREAT is refused when Redis is at its `maxmemory`.
+
+    Pictures whose original lives in a folder or bucket lose it right after their
+    hash (the same round trip reads each hash's `blob_store` and `blob_key` just
+    before deleting it): a crash in between leaves an orphan blob for the sweep,
+    never a hash without its picture.
+    """
+    keys = [catalogue.key(image_id) for image_id in image_ids]
+    if not keys:
+        return Deleted([])
+    with r.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.hmget(key, "blob_store", "blob_key")
+            if include_kept:
+                pipe.delete(key)
+            else:
+                pipe.pexpireat(key, _PAST_MS, xx=True)
+                pipe.exists(key)
+        replies = pipe.execute()
+    step = 2 if include_kept else 3
+    references, gone = replies[0::step], [int(n) for n in replies[1::step]]
+    delete_originals([ref for ref, went in zip(references, gone, strict=True) if went], catalogue)
+    deleted = [i for i, went in zip(image_ids, gone, strict=True) if went]
+    if include_kept:
+        return Deleted(deleted)
+    return Deleted(deleted, kept=sum(int(n) for n in replies[2::step]))
+
+
+def delete_originals(
+    references: Iterable[Sequence[bytes | str | None]], catalogue: Catalogue
+) -> None:
+    """Remove the blobs of deleted hashes, given their (blob_store, blob_key) fields.
+
+    A store that fails is logged, not raised: the hashes are gone, the user's delete
+    has happened, and the orphan sweep removes what is left once the store answers.
+    """
+    by_store: dict[str, list[str]] = {}
+    for spec, key in references:
+        if spec and key:
+            by_store.setdefault(text(spec), []).append(text(key))
+    for spec, keys in by_store.items():
+        try:
+            originals.store_for(spec, [catalogue.originals]).delete(keys)
+        except (originals.StoreUnavailable, originals.StoreSpecError) as exc:
+            log.warning("%d originals stay in %s until the sweep removes them: %s",
+                        len(keys), spec, exc)
+
+
+def delete(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> bool:
+    """Delete one picture, kept or not; False if it was not there."""
+    return bool(delete_pictures(r, [image_id], include_kept=True, catalogue=catalogue).ids)
 
 
 def keep(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> bool:
