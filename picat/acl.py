@@ -56,6 +56,11 @@ _SCHEMA = (
 )
 
 
+# The gallery's sessions (strings) and login failures (sorted sets), on their own keys.
+_LOGINS = ("+get", "+set", "+del", "+expire", "+zadd", "+zrem", "+zcard", "+zrange",
+           "+zremrangebyscore", "+multi", "+exec")
+
+
 @dataclass(frozen=True)
 class Role:
     """One Redis user: its commands, its access to the hashes, its index commands."""
@@ -66,6 +71,7 @@ class Role:
     hash_access: str  # "%W~" write-only or "~" read-write, on the catalogue's hashes
     index_commands: tuple[str, ...] = ()
     index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
+    gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
 
     @property
     def user(self) -> str:
@@ -109,6 +115,7 @@ ROLES: tuple[Role, ...] = (
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
+        gallery_logins=True,
     ),
     Role(
         "admin",
@@ -132,6 +139,7 @@ ROLES: tuple[Role, ...] = (
         "~",
         _SCHEMA,
         index_versions=True,
+        gallery_logins=True,
     ),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)
@@ -158,6 +166,8 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
         # Read of the hashes too: query engines that check the index's prefixes need it.
         selector = [*role.index_commands, *names, f"%R~{hashes_pattern}"]
         out.append("(" + " ".join(selector) + ")")
+    if role.gallery_logins:
+        out.append("(" + " ".join([*_LOGINS, f"~{_glob(catalogue.auth_prefix)}*"]) + ")")
     return out
 
 

@@ -27,6 +27,7 @@ COMMAND_MODULES = {
     "passwd": "picat.webapp.commands",
     "up": "picat.up",
     "acl": "picat.acl",
+    "service": "picat.units",
 }
 """The module that registers each command. Running one command loads only its
 module: `picat import` has no use for Flask and the gallery, a third of its

@@ -31,6 +31,11 @@ class Catalogue:
             raise ValueError(f"{key!r} is not under {self.prefix!r}")
         return validate_image_id(key[len(self.prefix) :])
 
+    @property
+    def auth_prefix(self) -> str:
+        """Where the gallery keeps login sessions and failure counts, shared by its workers."""
+        return f"picat-auth:{self.index}:"
+
     def versioned_index(self, version: str) -> str:
         """The concrete index behind the `index` alias, e.g. `idx:images:v-3f9c2a1b`."""
         return f"{self.index}:v-{version}"

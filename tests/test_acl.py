@@ -21,9 +21,11 @@ from picat.capture.durable import DurableWriter, connect_single
 from picat.capture.importer import import_files
 from picat.capture.spool import Capture
 from picat.embedded import EmbeddedRedis
+from picat.passwords import hash_password
 from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, loading, new_image_id, store
 from picat.schema.query.commands import Runner
 from picat.webapp import create_app
+from picat.webapp.auth import Auth
 
 PASSWORDS = {"capture": "capture pw", "web": "web:pw/1", "admin": "admin-pw"}
 ROLES = {role.name: role for role in acl.ROLES}
@@ -139,6 +141,10 @@ def test_web_searches_reads_and_curates_and_cannot_break_anything(server: Server
         ("SCRIPT", "LOAD", "return 1"),
         ("FUNCTION", "LOAD", "#!lua name=mine\nredis.register_function('mine', function() end)"),
         ("FUNCTION", "DELETE", "picat"),
+        # Login keys only: no sorted sets or strings among the pictures, nor elsewhere.
+        ("ZADD", DEFAULT_CATALOGUE.prefix + "x", "1", "a"),
+        ("SET", DEFAULT_CATALOGUE.prefix + "x", "1"),
+        ("GET", "other"),
     )
     assert server.root.get("other") == b"secret"
 
@@ -154,6 +160,17 @@ def test_the_gallery_and_import_run_with_web_credentials(server: Server, tmp_pat
     assert client.get("/api/images").status_code == 200
     assert client.get(f"/images/{seed.pk}/thumbnail").status_code == 200
     assert server.root.hexists(DEFAULT_CATALOGUE.key(seed.pk), "thumbnail")
+
+    # With a password: sessions and login failures live in Redis, under the web user.
+    secure = create_app(
+        server.url("web"), auth_settings=Auth(hash_password("pw for web")), TESTING=True
+    ).test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      secure.get("/login").get_data(as_text=True)).group(1)
+    assert secure.post("/login", data={"csrf_token": token, "password": "no"}).status_code == 401
+    assert secure.post("/login", data={"csrf_token": token, "password": "pw for web"}
+                       ).status_code == 303
+    assert secure.get("/").status_code == 200
 
     (tmp_path / "a.jpg").write_bytes(jpeg())
     web = connect_single(server.url("web"))
