@@ -114,6 +114,7 @@ class _Startup(threading.Thread):
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from picat.capture.config import load_capture_config
+    from picat.timelapse.settings import video_folder
     from picat.webapp import create_app
     from picat.webapp.authconfig import load_auth_settings
     from picat.webapp.config import load_web_settings
@@ -157,6 +158,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             app = create_app(
                 url, secret_key=web.secret_key,
                 auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
+                PICAT_TIMELAPSE_DIR=video_folder(settings.data_dir),
             )
             serve(app, host, port)
         except KeyboardInterrupt:

@@ -12,6 +12,8 @@ from .config import DEFAULT_HOST, DEFAULT_PORT
 
 
 def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    from picat.timelapse.settings import video_folder
+
     from .app import create_app
     from .authconfig import load_auth_settings
     from .config import load_web_settings
@@ -23,6 +25,7 @@ def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(
         settings.effective_redis_url, secret_key=web.secret_key,
         auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
+        PICAT_TIMELAPSE_DIR=video_folder(settings.data_dir),
     )
     try:
         serve(app, host, args.port or web.port)
