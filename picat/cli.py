@@ -27,6 +27,8 @@ COMMAND_MODULES = {
     "passwd": "picat.webapp.commands",
     "up": "picat.up",
     "acl": "picat.acl",
+    "store": "picat.store_command",
+    "retention": "picat.retention",
     "timelapse": "picat.timelapse.command",
     "service": "picat.units",
     "doctor": "picat.doctor",
