@@ -14,6 +14,9 @@ shapes the rules:
 - The hashes a search returns are not checked against key patterns: `FT.SEARCH`
   on the index reads every picture. Capture therefore gets no `FT.*` at all, and
   `picat import` (whose duplicate check searches) runs with web credentials.
+- Every writer also counts its pictures into the catalogue's summary
+  (`idx:images:summary:*`, `schema/summary.py`), which the gallery reads through its
+  read function; the summary holds counts only, so every role may read and write it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis
 
-from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect, summary
 from picat.schema.index import render_command
 from picat.schema.replies import text
 from picat.settings import Settings
@@ -53,7 +56,10 @@ _SCHEMA = (
     "+ft.explain",
     "+ft.profile",
     "+ft.tagvals",
+    "+ft.cursor",
 )
+_SUMMARY = ("+zadd", "+hincrby")
+"""What a writer adds to the catalogue's summary in the MULTI of each picture."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ ROLES: tuple[Role, ...] = (
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
         (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+del", "+hset",
-         "+pexpireat"),
+         "+pexpireat", *_SUMMARY),
         "%W~",
     ),
     Role(
@@ -104,6 +110,9 @@ ROLES: tuple[Role, ...] = (
             "+del",
             "+persist",
             "+pexpireat",
+            *_SUMMARY,
+            "+zrange",
+            "+zmscore",
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
@@ -148,6 +157,7 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
     hashes_pattern = _glob(catalogue.prefix) + "*"
     out = ["reset", "on", *(f"#{h}" for h in hashes), *role.commands]
     out.append(role.hash_access + hashes_pattern)
+    out.append("~" + _glob(summary.key_pattern(catalogue)[:-1]) + "*")
     if role.index_commands:
         names = [f"~{_glob(catalogue.index)}"]
         if role.index_versions:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
-from . import functions
+from . import functions, summary
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .model import IMAGE_DATA, THUMBNAIL, Image
 
@@ -39,7 +39,8 @@ def save_many(
 ) -> None:
     """Write several (image, image_data, thumbnail) as `save` does, in one MULTI/EXEC.
 
-    One round trip for the lot, and all or none of them is written.
+    One round trip for the lot, and all or none of them is written, with their
+    entries in the catalogue's summary (`summary.record`).
     """
     with r.pipeline(transaction=True) as pipe:
         for image, image_data, thumbnail in pictures:
@@ -52,6 +53,7 @@ def save_many(
             pipe.hset(key, mapping=fields)
             if image.expires_at is not None:
                 pipe.pexpireat(key, int(image.expires_at * 1000))
+            summary.record(pipe, image, catalogue)
         pipe.execute()
 
 

@@ -1,0 +1,256 @@
+"""Keyset paging by windows: a page costs what it shows, wherever the pictures lie.
+
+Glossary:
+- order: a sort completed to a total order (table in docs/query.md); brightest and
+  darkest have two *segments*, pictures with lux, then those without, newest first.
+- position: where a page ended, the last picture's sort values and id; the cursor
+  is that position written out (`1795605017.43,01JG...`).
+- window: a range of the first sort field next to the position, queried with
+  `SORTBY ... LIMIT`. FT.SEARCH pays for every match before it sorts, so a window
+  is sized from the summary (`schema.summary`) to hold about a page, and widened
+  eight-fold while it holds fewer. Its far end is open toward the rest of the
+  view, so the summary only decides the cost, never which pictures are found.
+- cut: a window with more matches than the page needs is read up to the last
+  value returned; the pictures sharing that value (a *group*) are read on their own.
+- crowd: a lux band holding thousands of pictures (lux 0 at night); its value's
+  group is paged by time windows inside `@lux:[v v]` instead of being read whole.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import redis
+
+from .. import summary
+from ..catalogue import Catalogue
+from ..ids import is_valid_image_id
+from ..model import Image
+from ..store import image_from_row, search_rows
+from .commands import search_argv, timeouts
+from .filters import Sort
+from .numbers import Range
+from .text import LUX, TIMESTAMP, Constraints
+
+GROWTH = 8
+GROUP_READ = 1000
+"""A group up to this size is read whole and ordered here; a bigger one is paged."""
+CROWD = 4000
+"""A summary band above this, holding one value, is paged as a crowd."""
+_TS_AT, _LUX_AT = Image.METADATA_FIELDS.index(TIMESTAMP), Image.METADATA_FIELDS.index(LUX)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A hash a window returned; `image` is None for a key that is not an image id,
+    which keeps its place in the order and is stepped past, never shown."""
+
+    pk: str
+    timestamp: float | None
+    lux: float | None
+    image: Image | None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Pictures ordered by `keys` ((field, descending), ...), then id in the last key's
+    direction; `missing` restricts it to pictures without that field."""
+
+    keys: tuple[tuple[str, bool], ...]
+    missing: str | None = None
+
+    def flipped(self) -> Segment:
+        return Segment(tuple((name, not down) for name, down in self.keys), self.missing)
+
+    def values(self, row: Row) -> tuple[float, ...]:
+        return tuple(getattr(row, name) for name, _ in self.keys)
+
+    def sort(self, rows: Sequence[Row], level: int = 0) -> list[Row]:
+        by_id = sorted(rows, key=lambda row: row.pk, reverse=self.keys[-1][1])
+        keys = self.keys[level:]
+        return sorted(by_id, key=lambda row: tuple(
+            -getattr(row, name) if down else getattr(row, name) for name, down in keys))
+
+    def follows(self, row: Row, values: tuple[float, ...], pk: str, level: int = 0) -> bool:
+        for (name, down), value in zip(self.keys[level:], values, strict=True):
+            if getattr(row, name) != value:
+                return getattr(row, name) < value if down else getattr(row, name) > value
+        return row.pk < pk if self.keys[-1][1] else row.pk > pk
+
+
+_NEW = (TIMESTAMP, True)
+_UNLIT = Segment((_NEW,), missing=LUX)
+ORDERS: dict[Sort, tuple[Segment, ...]] = {
+    Sort.NEWEST: (Segment((_NEW,)),),
+    Sort.OLDEST: (Segment(((TIMESTAMP, False),)),),
+    Sort.BRIGHTEST: (Segment(((LUX, True), _NEW)), _UNLIT),
+    Sort.DARKEST: (Segment(((LUX, False), _NEW)), _UNLIT),
+}
+
+
+def reversed_order(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    return tuple(segment.flipped() for segment in reversed(segments))
+
+
+@dataclass(frozen=True)
+class Position:
+    segment: int
+    values: tuple[float, ...]
+    pk: str
+
+
+@dataclass
+class Pager:
+    """Reads one view's rows in order, recording every command it sends."""
+
+    r: redis.Redis
+    catalogue: Catalogue
+    camera: str
+    commands: list[list[str]] = field(default_factory=list)
+    counts: dict[int, int] = field(default_factory=dict)
+    """Lux band counts the walks have seen, to tell crowds."""
+
+    def after(self, segments: tuple[Segment, ...], base: Constraints,
+              position: Position | None, need: int) -> list[tuple[int, Row]]:
+        """Up to `need` rows after `position` (from the start if None), with their segment."""
+        out: list[tuple[int, Row]] = []
+        for index in range(position.segment if position else 0, len(segments)):
+            segment = segments[index]
+            c = base.without(segment.missing) if segment.missing else base
+            start = position if position and index == position.segment else None
+            if c.can_match() and len(out) < need:
+                out += [(index, row) for row in self.scan(
+                    segment, 0, c, start and (start.values, start.pk), need - len(out))]
+        return out
+
+    def scan(self, segment: Segment, level: int, c: Constraints,
+             start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
+        """Rows of `c` in the order of `segment`'s keys from `level`, after `start`."""
+        name, down = segment.keys[level]
+        bound = c.range(name)
+        if start is not None:
+            bound = bound.intersect(Range(hi=start[0][0]) if down else Range(lo=start[0][0]))
+        rows: list[Row] = []
+        target = need
+        while len(rows) < need and not bound.is_empty():
+            window = self.window(name, bound, down, target, c)
+            if window.is_empty():
+                target *= GROWTH
+                continue
+            if window.lo == window.hi:
+                rows += self.group(segment, level, c, window.lo, start, need - len(rows))
+                bound = bound.intersect(_beyond(window.lo, down))
+                continue
+            total, got = self.read(c.narrow(name, window), name, down, need - len(rows) + 1)
+            got = [row for row in got if getattr(row, name) is not None]
+            if total > len(got) and got:
+                cut = getattr(got[-1], name)
+                done = [row for row in got if getattr(row, name) != cut]
+                rows += self.order(segment, level, done, start)
+                if len(rows) < need:
+                    rows += self.group(segment, level, c, cut, start, need - len(rows))
+                bound = bound.intersect(_beyond(cut, down))
+            else:
+                found = self.order(segment, level, got, start)
+                rows += found
+                target = target * GROWTH if len(found) < need else target
+                bound = bound.intersect(
+                    Range(hi=window.lo, hi_open=not window.lo_open) if down
+                    else Range(lo=window.hi, lo_open=not window.hi_open))
+        return rows[:need]
+
+    def order(self, segment: Segment, level: int, rows: list[Row],
+              start: tuple[tuple[float, ...], str] | None) -> list[Row]:
+        ordered = segment.sort(rows, level)
+        if start is None:
+            return ordered
+        return [row for row in ordered if segment.follows(row, start[0], start[1], level)]
+
+    def group(self, segment: Segment, level: int, c: Constraints, value: float,
+              start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
+        """The rows whose key `level` equals `value`, in the order of the next keys."""
+        name = segment.keys[level][0]
+        inside = c.narrow(name, Range(value, value))
+        rest = (start[0][1:], start[1]) if start and start[0][0] == value else None
+        deeper = level + 1 < len(segment.keys)
+        if deeper and self.counts.get(summary.bucket(summary.LUX, value), 0) > CROWD:
+            return self.scan(segment, level + 1, inside, rest, need)
+        total, got = self.read(inside, None, False, GROUP_READ if deeper else 10_000)
+        if deeper and total > len(got):
+            return self.scan(segment, level + 1, inside, rest, need)
+        ordered = segment.sort(got, level + 1)
+        if rest is not None:
+            ordered = [row for row in ordered if segment.follows(row, *rest, level + 1)]
+        return ordered[:need]
+
+    def window(self, name: str, bound: Range, down: bool, target: int, c: Constraints) -> Range:
+        """The part of `bound` next to its start that the summary says holds `target`
+        matches: the rest of `bound` when the summary knows of no more; one value
+        (`lo == hi`) for a crowd."""
+        kind = summary.LUX if name == LUX else summary.NO_LUX if c.missing == LUX else summary.TIME
+        edge = bound.hi if down else bound.lo
+        (found,) = self.walk([(kind, self.camera, edge, down, target)])
+        if kind == summary.LUX:
+            self.counts.update((b.number, b.count) for b in found)
+        if not found or (sum(b.count for b in found) < target and len(found) < summary.MOST):
+            return bound
+        first = found[0]
+        value = summary.single_value(kind, first.number)
+        band_hi = summary.bounds(kind, first.number)[1]
+        if value is not None and first.count > CROWD:
+            if not bound.intersect(Range(value, value)).is_empty():
+                if down and edge > value:
+                    return bound.intersect(Range(lo=value, lo_open=True))
+                return Range(value, value)
+            if not down:
+                return bound.intersect(Range(hi=band_hi, hi_open=True))
+        reached = 0
+        for last in found:
+            reached += last.count
+            if reached >= target:
+                break
+        lo, hi = summary.bounds(kind, last.number)
+        if last is first and first.count > target and math.isfinite(edge):
+            share = (hi - lo) * target / first.count
+            lo, hi = (max(lo, edge - share), hi) if down else (lo, min(hi, edge + share))
+        return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))
+
+    def walk(self, requests: list[tuple[str, str, float, bool, int]]) -> list:
+        found, argv = summary.walk(self.r, self.catalogue, requests)
+        self.commands.append(argv)
+        return found
+
+    def read(self, c: Constraints, sort: str | None, down: bool, limit: int
+             ) -> tuple[int, list[Row]]:
+        """(total matching, the first `limit` rows), the search and its hashes in one call."""
+        argv = search_argv(self.catalogue.index, c.text(), sort_field=sort, descending=down,
+                           limit=limit)
+        self.commands.append(argv)
+        with timeouts():
+            total, found = search_rows(self.r, argv[1:])
+        now, rows = time.time(), []
+        for row in found:
+            pk = row.key.decode().removeprefix(self.catalogue.prefix)
+            if is_valid_image_id(pk):
+                if any(value is not None for value in row.values):
+                    image = image_from_row(pk, row.values, row.pttl, now)
+                    rows.append(Row(pk, image.timestamp, image.lux, image))
+            elif row.values[_TS_AT] is not None or row.values[_LUX_AT] is not None:
+                stamp, lux = _float(row.values[_TS_AT]), _float(row.values[_LUX_AT])
+                rows.append(Row(pk, stamp or 0.0, lux, None))
+        return total, rows
+
+
+def _float(value: bytes | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _beyond(value: float, down: bool) -> Range:
+    return Range(hi=value, hi_open=True) if down else Range(lo=value, lo_open=True)
+
