@@ -36,6 +36,11 @@ from .numbers import Range
 from .text import LUX, TIMESTAMP, Constraints
 
 GROWTH = 8
+SPARE = 8
+"""Rows a window reads beyond the page, so a small tie at its end needs no read of its own."""
+AHEAD = 64
+"""A walk of the summary reads this many times the rows a window needs, for the
+windows that follow in the same request."""
 GROUP_READ = 1000
 """A group up to this size is read whole and ordered here; a bigger one is paged."""
 CROWD = 4000
@@ -112,11 +117,20 @@ class Pager:
     commands: list[list[str]] = field(default_factory=list)
     counts: dict[int, int] = field(default_factory=dict)
     """Lux band counts the walks have seen, to tell crowds."""
+    plans: dict[tuple[str, bool], tuple[float, list[summary.Bucket], bool]] = field(
+        default_factory=dict)
 
     def after(self, segments: tuple[Segment, ...], base: Constraints,
               position: Position | None, need: int) -> list[tuple[int, Row]]:
         """Up to `need` rows after `position` (from the start if None), with their segment."""
         out: list[tuple[int, Row]] = []
+        (name, down), *rest = segments[0].keys
+        if name == LUX and (position is None or position.segment == 0):
+            # The walks a lux page may need, in one call: the bands, and the hours in
+            # which to page a crowd by time.
+            later = rest[0][1]
+            lux, stamp = position.values if position else (_start(down), _start(later))
+            self.walk([(summary.LUX, lux, down, need), (summary.TIME, stamp, later, need)])
         for index in range(position.segment if position else 0, len(segments)):
             segment = segments[index]
             c = base.without(segment.missing) if segment.missing else base
@@ -144,7 +158,8 @@ class Pager:
                 rows += self.group(segment, level, c, window.lo, start, need - len(rows))
                 bound = bound.intersect(_beyond(window.lo, down))
                 continue
-            total, got = self.read(c.narrow(name, window), name, down, need - len(rows) + 1)
+            total, got = self.read(c.narrow(name, window), name, down,
+                                   need - len(rows) + SPARE)
             got = [row for row in got if getattr(row, name) is not None]
             if total > len(got) and got:
                 cut = getattr(got[-1], name)
@@ -192,10 +207,8 @@ class Pager:
         (`lo == hi`) for a crowd."""
         kind = summary.LUX if name == LUX else summary.NO_LUX if c.missing == LUX else summary.TIME
         edge = bound.hi if down else bound.lo
-        (found,) = self.walk([(kind, self.camera, edge, down, target)])
-        if kind == summary.LUX:
-            self.counts.update((b.number, b.count) for b in found)
-        if not found or (sum(b.count for b in found) < target and len(found) < summary.MOST):
+        found, complete = self.buckets(kind, edge, down, target)
+        if not found or (complete and sum(b.count for b in found) < target):
             return bound
         first = found[0]
         value = summary.single_value(kind, first.number)
@@ -207,21 +220,46 @@ class Pager:
                 return Range(value, value)
             if not down:
                 return bound.intersect(Range(hi=band_hi, hi_open=True))
-        reached = 0
-        for last in found:
+        lo, hi = summary.bounds(kind, first.number)
+        start = min(edge, hi) if down else max(edge, lo)
+        ahead = first.count * ((start - lo) if down else (hi - start)) / (hi - lo)
+        if ahead >= target:  # a share of the first band, as if its pictures were even
+            share = (hi - lo) * target / first.count
+            return bound.intersect(Range(lo=start - share) if down
+                                   else Range(hi=start + share, hi_open=True))
+        reached, last = ahead, first
+        for last in found[1:]:
             reached += last.count
             if reached >= target:
                 break
         lo, hi = summary.bounds(kind, last.number)
-        if last is first and first.count > target and math.isfinite(edge):
-            share = (hi - lo) * target / first.count
-            lo, hi = (max(lo, edge - share), hi) if down else (lo, min(hi, edge + share))
         return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))
 
-    def walk(self, requests: list[tuple[str, str, float, bool, int]]) -> list:
-        found, argv = summary.walk(self.r, self.catalogue, requests)
+    def buckets(self, kind: str, edge: float, down: bool, target: int
+                ) -> tuple[list[summary.Bucket], bool]:
+        """The summary's buckets from the one holding `edge` on, and whether they are all
+        it has there; walked AHEAD times further than needed, reused while they last."""
+        plan = self.plans.get((kind, down))
+        if plan and (edge == plan[0] or (edge < plan[0]) == down):
+            here = summary.bucket(kind, edge) if math.isfinite(edge) else None
+            rest = [b for b in plan[1] if here is None or (b.number <= here) == down
+                    or b.number == here]
+            if plan[2] or sum(b.count for b in rest) >= target:
+                return rest, plan[2]
+        self.walk([(kind, edge, down, target)])
+        return self.plans[(kind, down)][1:]
+
+    def walk(self, requests: list[tuple[str, float, bool, int]]) -> None:
+        """Read the summary for several (kind, edge, descending, target) in one call."""
+        found, argv = summary.walk(self.r, self.catalogue, [
+            (kind, self.camera, edge, down, target * AHEAD) for kind, edge, down, target in requests
+        ])
         self.commands.append(argv)
-        return found
+        for (kind, edge, down, target), got in zip(requests, found, strict=True):
+            whole = sum(b.count for b in got) < target * AHEAD and len(got) < summary.MOST
+            self.plans[(kind, down)] = (edge, got, whole)
+            if kind == summary.LUX:
+                self.counts.update((b.number, b.count) for b in got)
 
     def read(self, c: Constraints, sort: str | None, down: bool, limit: int
              ) -> tuple[int, list[Row]]:
@@ -249,6 +287,10 @@ def _float(value: bytes | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _start(down: bool) -> float:
+    return math.inf if down else -math.inf
 
 
 def _beyond(value: float, down: bool) -> Range:
