@@ -45,15 +45,19 @@ local function walk(keys, args)
   local now, out = tonumber(args[1]), {}
   for w = 1, #keys - 2 do
     local a = 1 + (w - 1) * 5
-    local prefix, start, target, most = args[a + 1], args[a + 2], tonumber(args[a + 4]), args[a + 5]
-    local ids
-    if args[a + 3] == 'desc' then
-      ids = redis.call('ZRANGE', keys[w + 2], start, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, most)
-    else
-      ids = redis.call('ZRANGE', keys[w + 2], start, '+inf', 'BYSCORE', 'LIMIT', 0, most)
-    end
-    local found, total = {}, 0
-    if #ids > 0 then
+    local prefix, start, target, most = args[a + 1], args[a + 2], tonumber(args[a + 4]),
+                                        tonumber(args[a + 5])
+    local found, total, offset = {}, 0, 0
+    while total < target and offset < most do
+      local ids
+      if args[a + 3] == 'desc' then
+        ids = redis.call('ZRANGE', keys[w + 2], start, '-inf', 'BYSCORE', 'REV',
+                         'LIMIT', offset, 64)
+      else
+        ids = redis.call('ZRANGE', keys[w + 2], start, '+inf', 'BYSCORE', 'LIMIT', offset, 64)
+      end
+      if #ids == 0 then break end
+      offset = offset + #ids
       local fields = {}
       for i, id in ipairs(ids) do fields[i] = prefix .. id end
       local counts = redis.call('HMGET', keys[1], unpack(fields))

@@ -36,9 +36,13 @@ from .numbers import Range
 from .text import LUX, TIMESTAMP, Constraints
 
 GROWTH = 8
+"""A window that came up short is followed by one this many times larger (its square
+after an empty one)."""
+AIM = 2
+"""A window is sized to hold this many pages, as the summary counts them."""
 SPARE = 8
 """Rows a window reads beyond the page, so a small tie at its end needs no read of its own."""
-AHEAD = 64
+AHEAD = 512
 """A walk of the summary reads this many times the rows a window needs, for the
 windows that follow in the same request."""
 GROUP_READ = 1000
@@ -171,7 +175,7 @@ class Pager:
             else:
                 found = self.order(segment, level, got, start)
                 rows += found
-                target = target * GROWTH if len(found) < need else target
+                target *= GROWTH if found else GROWTH * GROWTH
                 bound = bound.intersect(
                     Range(hi=window.lo, hi_open=not window.lo_open) if down
                     else Range(lo=window.hi, lo_open=not window.hi_open))
@@ -206,7 +210,7 @@ class Pager:
         matches: the rest of `bound` when the summary knows of no more; one value
         (`lo == hi`) for a crowd."""
         kind = summary.LUX if name == LUX else summary.NO_LUX if c.missing == LUX else summary.TIME
-        edge = bound.hi if down else bound.lo
+        edge, target = (bound.hi if down else bound.lo), target * AIM
         found, complete = self.buckets(kind, edge, down, target)
         if not found or (complete and sum(b.count for b in found) < target):
             return bound
@@ -223,7 +227,9 @@ class Pager:
         lo, hi = summary.bounds(kind, first.number)
         start = min(edge, hi) if down else max(edge, lo)
         ahead = first.count * ((start - lo) if down else (hi - start)) / (hi - lo)
-        if ahead >= target:  # a share of the first band, as if its pictures were even
+        if ahead >= target and (math.isfinite(edge) or first.count > CROWD):
+            # A share of the first band, as if its pictures were spread evenly (from an
+            # open end, only a crowded band: the newest hour is seldom full yet).
             share = (hi - lo) * target / first.count
             return bound.intersect(Range(lo=start - share) if down
                                    else Range(hi=start + share, hi_open=True))
