@@ -121,8 +121,9 @@ class Pager:
     commands: list[list[str]] = field(default_factory=list)
     counts: dict[int, int] = field(default_factory=dict)
     """Lux band counts the walks have seen, to tell crowds."""
-    plans: dict[tuple[str, bool], tuple[float, list[summary.Bucket], bool]] = field(
-        default_factory=dict)
+    plans: list[tuple[str, bool, float, list[summary.Bucket], bool]] = field(
+        default_factory=list)
+    """Summary walks: (kind, descending, from, buckets, whether they are all there is)."""
 
     def after(self, segments: tuple[Segment, ...], base: Constraints,
               position: Position | None, need: int) -> list[tuple[int, Row]]:
@@ -131,10 +132,13 @@ class Pager:
         (name, down), *rest = segments[0].keys
         if name == LUX and (position is None or position.segment == 0):
             # The walks a lux page may need, in one call: the bands, and the hours in
-            # which to page a crowd by time.
+            # which to page a crowd by time (from the cursor, and from the start).
             later = rest[0][1]
-            lux, stamp = position.values if position else (_start(down), _start(later))
-            self.walk([(summary.LUX, lux, down, need), (summary.TIME, stamp, later, need)])
+            walks = [(summary.LUX, position.values[0] if position else _start(down), down, need),
+                     (summary.TIME, _start(later), later, need)]
+            if position:
+                walks.append((summary.TIME, position.values[1], later, need))
+            self.walk(walks)
         for index in range(position.segment if position else 0, len(segments)):
             segment = segments[index]
             c = base.without(segment.missing) if segment.missing else base
@@ -207,53 +211,46 @@ class Pager:
 
     def window(self, name: str, bound: Range, down: bool, target: int, c: Constraints) -> Range:
         """The part of `bound` next to its start that the summary says holds `target`
-        matches: the rest of `bound` when the summary knows of no more; one value
-        (`lo == hi`) for a crowd."""
+        matches (the rest of `bound` when it knows of no more), stopping short of a
+        crowd; a crowd's value alone (`lo == hi`) once everything before it is read."""
         kind = summary.LUX if name == LUX else summary.NO_LUX if c.missing == LUX else summary.TIME
         edge, target = (bound.hi if down else bound.lo), target * AIM
         found, complete = self.buckets(kind, edge, down, target)
-        if not found or (complete and sum(b.count for b in found) < target):
-            return bound
-        first = found[0]
-        value = summary.single_value(kind, first.number)
-        band_hi = summary.bounds(kind, first.number)[1]
-        if value is not None and first.count > CROWD:
-            if not bound.intersect(Range(value, value)).is_empty():
-                if down and edge > value:
-                    return bound.intersect(Range(lo=value, lo_open=True))
-                return Range(value, value)
-            if not down:
-                return bound.intersect(Range(hi=band_hi, hi_open=True))
-        lo, hi = summary.bounds(kind, first.number)
-        start = min(edge, hi) if down else max(edge, lo)
-        ahead = first.count * ((start - lo) if down else (hi - start)) / (hi - lo)
-        if ahead >= target and (math.isfinite(edge) or first.count > CROWD):
-            # A share of the first band, as if its pictures were spread evenly (from an
-            # open end, only a crowded band: the newest hour is seldom full yet).
-            share = (hi - lo) * target / first.count
-            return bound.intersect(Range(lo=start - share) if down
-                                   else Range(hi=start + share, hi_open=True))
-        reached, last = ahead, first
-        for last in found[1:]:
-            reached += last.count
-            if reached >= target:
-                break
-        lo, hi = summary.bounds(kind, last.number)
-        return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))
+        reached = 0.0
+        for i, band in enumerate(found):
+            lo, hi = summary.bounds(kind, band.number)
+            value = summary.single_value(kind, band.number) if band.count > CROWD else None
+            if value is not None and not bound.intersect(Range(value, value)).is_empty():
+                before = bound.intersect(_beyond(value, not down))
+                return Range(value, value) if before.is_empty() else before
+            if i == 0 and value is None:
+                # Count only the part ahead of the edge, as if the band were even; from
+                # an open end, split only a crowded band (the newest hour is not full).
+                start = min(edge, hi) if down else max(edge, lo)
+                reached = band.count * ((start - lo) if down else (hi - start)) / (hi - lo)
+                if reached >= target and (math.isfinite(edge) or band.count > CROWD):
+                    share = (hi - lo) * target / band.count
+                    return bound.intersect(Range(lo=start - share) if down
+                                           else Range(hi=start + share, hi_open=True))
+            elif i:
+                reached += band.count
+            if reached >= target or (i == len(found) - 1 and not complete):
+                return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))
+        return bound
 
     def buckets(self, kind: str, edge: float, down: bool, target: int
                 ) -> tuple[list[summary.Bucket], bool]:
         """The summary's buckets from the one holding `edge` on, and whether they are all
         it has there; walked AHEAD times further than needed, reused while they last."""
-        plan = self.plans.get((kind, down))
-        if plan and (edge == plan[0] or (edge < plan[0]) == down):
-            here = summary.bucket(kind, edge) if math.isfinite(edge) else None
-            rest = [b for b in plan[1] if here is None or (b.number <= here) == down
-                    or b.number == here]
-            if plan[2] or sum(b.count for b in rest) >= target:
-                return rest, plan[2]
+        here = summary.bucket(kind, edge) if math.isfinite(edge) else None
+        for plan_kind, plan_down, start, found, whole in self.plans:
+            if (plan_kind, plan_down) == (kind, down) and (edge == start or (edge < start) == down):
+                rest = [b for b in found if here is None or b.number == here
+                        or (b.number < here) == down]
+                if whole or sum(b.count for b in rest) >= target:
+                    return rest, whole
         self.walk([(kind, edge, down, target)])
-        return self.plans[(kind, down)][1:]
+        return self.plans[-1][3:]
 
     def walk(self, requests: list[tuple[str, float, bool, int]]) -> None:
         """Read the summary for several (kind, edge, descending, target) in one call."""
@@ -263,7 +260,7 @@ class Pager:
         self.commands.append(argv)
         for (kind, edge, down, target), got in zip(requests, found, strict=True):
             whole = sum(b.count for b in got) < target * AHEAD and len(got) < summary.MOST
-            self.plans[(kind, down)] = (edge, got, whole)
+            self.plans.append((kind, down, edge, got, whole))
             if kind == summary.LUX:
                 self.counts.update((b.number, b.count) for b in got)
 
