@@ -36,6 +36,9 @@ from .views import View
 SCAN_UP_TO = 100_000
 PAGE_1000 = 1000
 MONTH = 30 * 86400
+# Sent with every request: fragments answer htmx only (others are sent to their page),
+# and the pages themselves do not look at it.
+HTMX = {"HX-Request": "true"}
 
 
 class ScenarioError(RuntimeError):
@@ -44,7 +47,7 @@ class ScenarioError(RuntimeError):
 
 def _checked(client: FlaskClient, url: str) -> None:
     """Fail now if `url` does not answer 200, so a broken page is not timed as fast."""
-    response = client.get(url)
+    response = client.get(url, headers=HTMX)
     if response.status_code != 200:
         raise ScenarioError(f"GET {url} answered {response.status_code}")
 
@@ -58,7 +61,7 @@ def _get(client: FlaskClient, url: str) -> Callable[[], object]:
     """
     _checked(client, url)
     app = client.application
-    environ = EnvironBuilder(url).get_environ()
+    environ = EnvironBuilder(url, headers=HTMX).get_environ()
 
     def start_response(status: str, headers: list, exc_info: object = None) -> None:
         return None
@@ -77,7 +80,7 @@ def _get(client: FlaskClient, url: str) -> Callable[[], object]:
 def _via_test_client(client: FlaskClient, url: str) -> Callable[[], object]:
     """The same request through `client.get`, as earlier reports timed every page."""
     _checked(client, url)
-    return lambda: client.get(url).data
+    return lambda: client.get(url, headers=HTMX).data
 
 
 def _empty_app() -> Flask:

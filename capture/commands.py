@@ -9,6 +9,7 @@ import sys
 import threading
 from types import FrameType
 
+from picat.sdnotify import notify, watchdog_seconds
 from picat.settings import Settings
 
 from .cameras import open_camera
@@ -18,6 +19,7 @@ from .motion import MotionDetector
 from .picamera import CameraUnavailable
 from .service import make_service
 from .triggers import GpioTrigger, IntervalTrigger, MotionTrigger, OnceTrigger, Trigger
+from .watchdog import WatchedCamera, keep_alive
 
 log = logging.getLogger("picat.capture")
 
@@ -51,25 +53,34 @@ def _stop_on_signals(stop: threading.Event) -> None:
 def _cmd_capture(args: argparse.Namespace, settings: Settings) -> int:
     config = load_capture_config(settings)
     try:
-        camera = open_camera(args.camera or config.camera, config)
+        camera = open_camera(args.camera or config.camera, config, once=args.once)
     except CameraUnavailable as exc:
         print(f"picat capture: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
     _stop_on_signals(stop)
+    watched = WatchedCamera(camera)
+    stopped = threading.Event()
+    period = watchdog_seconds()
+    if period:
+        keep_alive(watched, period, stopped)
     try:
-        trigger = make_trigger(args.trigger or config.trigger, args.once, config, camera)
-        service = make_service(settings, config, camera, trigger)
+        trigger = make_trigger(args.trigger or config.trigger, args.once, config, watched)
+        service = make_service(settings, config, watched, trigger)
+        notify("READY=1", f"STATUS=capturing as {config.camera_id}")
         emptied = service.run(stop)
     except RuntimeError as exc:
         print(f"picat capture: {exc}", file=sys.stderr)
         return 2
     finally:
-        camera.close()
+        notify("STOPPING=1")
+        stopped.set()
+        watched.close()
     if args.once and not emptied:
+        why = service.uploader.outage or "Redis did not take it"
         print(
-            f"picat capture: the picture is kept in {config.spool_dir} because Redis did not "
-            "take it; the next `picat capture` stores it",
+            f"picat capture: the picture is kept in {config.spool_dir} because {why}; "
+            "the next `picat capture` stores it",
             file=sys.stderr,
         )
         return 1

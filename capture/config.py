@@ -22,6 +22,11 @@ TRIGGER_KINDS = ("interval", "gpio", "motion")
 GPIO_EDGES = ("rising", "falling", "both")
 
 
+GPIO_DEBOUNCE = 0.01
+"""Seconds a GPIO level must stay unchanged to count (lgpio's debounce, which gpiozero's
+`bounce_time` sets): a pulse shorter than this is dropped entirely, so the default sits
+well below a 20 ms sound-sensor pulse yet above a button's contact bounce (1-5 ms)."""
+
 MAX_IMAGE_TTL = 100 * 365 * 86400
 """A century: beyond it PEXPIREAT's milliseconds would overflow sooner or later, and 0
 already means forever."""
@@ -33,9 +38,10 @@ class CaptureConfig:
     camera_id: str
     capture_interval: float
     camera: str
-    resolution: tuple[int, int]
+    resolution: tuple[int, int] | None
     jpeg_quality: int
     autofocus: bool
+    camera_timeout: float
     thumbnail_size: int
     trigger: str
     spool_dir: Path
@@ -49,8 +55,10 @@ class CaptureConfig:
     simulated_seed: int
 
 
-def parse_resolution(text: str) -> tuple[int, int]:
-    """`1640x1232` -> (1640, 1232); both sides between 16 and 16384 pixels."""
+def parse_resolution(text: str) -> tuple[int, int] | None:
+    """`1640x1232` -> (1640, 1232), both sides 16-16384 pixels; `auto` -> None (the sensor's)."""
+    if text.lower() == "auto":
+        return None
     width, sep, height = text.lower().partition("x")
     if not sep:
         raise ValueError(text)
@@ -113,10 +121,13 @@ def load_capture_config(settings: Settings) -> CaptureConfig:
             "CAMERA", "auto", _choice(CAMERA_KINDS), "one of " + ", ".join(CAMERA_KINDS)
         ),
         resolution=env_setting(
-            "CAMERA_RESOLUTION", (1640, 1232), parse_resolution, "WIDTHxHEIGHT, e.g. 1640x1232"
+            "CAMERA_RESOLUTION", None, parse_resolution, "auto or WIDTHxHEIGHT, e.g. 2304x1296"
         ),
         jpeg_quality=env_setting("JPEG_QUALITY", 90, bounded(int, 1, 100), "a whole number 1-100"),
         autofocus=env_setting("CAMERA_AUTOFOCUS", True, _parse_bool, "on or off"),
+        camera_timeout=env_setting(
+            "CAMERA_TIMEOUT", 10.0, bounded(float, 0.1, 3600), "seconds between 0.1 and 3600"
+        ),
         thumbnail_size=env_setting(
             "THUMBNAIL_SIZE", 320, bounded(int, 16, 2048), "a whole number of pixels, 16-2048"
         ),
@@ -140,7 +151,7 @@ def load_capture_config(settings: Settings) -> CaptureConfig:
         ),
         gpio_pull_up=env_setting("GPIO_PULL_UP", False, _parse_bool, "on or off"),
         gpio_debounce=env_setting(
-            "GPIO_DEBOUNCE", 0.2, bounded(float, 0, 60), "seconds between 0 and 60"
+            "GPIO_DEBOUNCE", GPIO_DEBOUNCE, bounded(float, 0, 60), "seconds between 0 and 60"
         ),
         motion_threshold=env_setting(
             "MOTION_THRESHOLD", 1.0, bounded(float, 0.01, 100), "a percentage 0.01-100"

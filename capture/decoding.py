@@ -24,7 +24,7 @@ from PIL import ExifTags, ImageOps, UnidentifiedImageError
 from PIL import Image as PILImage
 
 from .imaging import make_thumbnail
-from .photo_facts import capture_time, estimated_lux
+from .photo_facts import NoCaptureTime, capture_time, estimated_lux
 
 MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 TRANSPOSED_ORIENTATIONS = {5, 6, 7, 8}
@@ -47,6 +47,8 @@ class Described:
     width: int
     height: int
     thumbnail: bytes
+    note: str | None = None
+    """Something the import report should say about this file (see `photo_facts.Taken`)."""
 
 
 def _draft_size(size: tuple[int, int], thumbnail_size: int) -> tuple[int, int]:
@@ -77,15 +79,19 @@ def describe(path: Path, data: bytes, thumbnail_size: int) -> Described:
     picture, (width, height) = _open_picture(data, thumbnail_size)
     if picture.getexif().get(ExifTags.Base.Orientation) in TRANSPOSED_ORIENTATIONS:
         width, height = height, width
-    taken, zone = capture_time(picture, path)
+    try:
+        taken = capture_time(picture, path)
+    except NoCaptureTime as exc:
+        raise Rejected(str(exc)) from None
     lux = estimated_lux(picture)
     ImageOps.exif_transpose(picture, in_place=True)  # the decode is ours: no copy to turn it
     return Described(
         mime_type=MIME_TYPES[picture.format],
-        taken=taken,
-        zone=zone,
+        taken=taken.timestamp,
+        zone=taken.zone,
         lux=lux,
         width=width,
         height=height,
         thumbnail=make_thumbnail(picture, thumbnail_size),
+        note=taken.note,
     )

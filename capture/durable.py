@@ -14,6 +14,7 @@ the write acknowledgement, as the brief allows.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -21,10 +22,13 @@ import redis
 from redis.connection import Encoder, PythonRespSerializer
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
+from picat.schema.clock import MIN_LIFETIME, server_time
 from picat.schema.durability import WAITAOF_TIMEOUT_MS, AofConfirmer
 from picat.schema.store import save
 
 from .spool import Capture
+
+log = logging.getLogger("picat.capture")
 
 
 class NotDurable(RuntimeError):
@@ -61,6 +65,29 @@ class Acknowledgement:
     """The server's `run_id` (changes at every restart), None if this user may not run INFO."""
 
 
+def arriving(capture: Capture, now: float) -> Capture:
+    """The capture as it may be written when Redis's clock says `now`.
+
+    Redis expires a key by its own clock, so a picture whose expiry (counted from the
+    camera's clock) is already past there would be acknowledged, then dropped at once:
+    a Pi that booted without a real-time clock, a clock jump, or a spool held longer than
+    IMAGE_TTL. Such a picture keeps its capture time, is flagged `clock_suspect`, and
+    its retention counts from its arrival instead: nothing acknowledged is lost.
+    """
+    image = capture.image
+    if image.expires_at is None or image.expires_at >= now + MIN_LIFETIME:
+        return capture
+    ttl = max(image.expires_at - image.timestamp, MIN_LIFETIME)
+    log.warning(
+        "%s was taken at %.0f by the camera's clock, and its retention would have ended "
+        "%.0f s ago by Redis's clock (%.0f): camera clock behind, or spooled longer than "
+        "IMAGE_TTL; stored with clock_suspect, expiring %.0f s after its arrival",
+        image.pk, image.timestamp, now - image.expires_at, now, ttl,
+    )
+    kept = image.model_copy(update={"expires_at": now + ttl, "clock_suspect": True})
+    return Capture(kept, capture.image_data, capture.thumbnail)
+
+
 class DurableWriter:
     def __init__(self, r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE) -> None:
         self.r = r
@@ -75,7 +102,9 @@ class DurableWriter:
     def send(self, captures: list[Capture]) -> Acknowledgement:
         """Save every capture (one MULTI/EXEC each); returns once Redis acknowledged them."""
         acknowledgement = Acknowledgement(self.connection(), self.server_run())
+        now = server_time(self.r)
         for capture in captures:
+            capture = arriving(capture, now)
             save(self.r, capture.image, capture.image_data, capture.thumbnail, self.catalogue)
         return acknowledgement
 

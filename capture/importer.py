@@ -33,7 +33,7 @@ import redis
 from tqdm import tqdm
 
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, Trigger, new_image_id
-from picat.schema.clock import local_time_fields
+from picat.schema.clock import local_time_fields, server_time
 from picat.schema.query.commands import count_argv
 from picat.schema.store import save_many
 
@@ -55,6 +55,8 @@ class ImportReport:
     imported: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     rejected: list[tuple[Path, str]] = field(default_factory=list)
+    notes: list[tuple[Path, str]] = field(default_factory=list)
+    """Files imported with a remark (e.g. an EXIF date outside the valid range)."""
 
     def summary(self) -> str:
         lines = [
@@ -62,6 +64,7 @@ class ImportReport:
             f"catalogue), rejected {len(self.rejected)}"
         ]
         lines.extend(f"  rejected {path}: {reason}" for path, reason in self.rejected)
+        lines.extend(f"  note {path}: {note}" for path, note in self.notes)
         return "\n".join(lines)
 
 
@@ -197,7 +200,8 @@ def _decode(item: _File, thumbnail_size: int) -> Described | str:
         return f"reject:{exc}"
 
 
-def _image(item: _File, described: Described, camera_id: str, ttl: int) -> Image:
+def _image(item: _File, described: Described, camera_id: str, ttl: int, now: float) -> Image:
+    """`now` is Redis's clock, which expires the key: this machine's may be wrong."""
     time_of_day, utc_offset = local_time_fields(described.taken, described.zone)
     return Image(
         pk=new_image_id(described.taken),
@@ -210,7 +214,7 @@ def _image(item: _File, described: Described, camera_id: str, ttl: int) -> Image
         height=described.height,
         time_of_day=time_of_day,
         utc_offset=utc_offset,
-        expires_at=time.time() + ttl if ttl > 0 else None,
+        expires_at=now + ttl if ttl > 0 else None,
         checksum=item.checksum,
     )
 
@@ -253,6 +257,7 @@ def import_files(
     bar = tqdm(total=len(files), desc="importing", unit="file", disable=None if progress else True)
     durable = DurableWriter(r, catalogue)
     written_on = Acknowledgement(durable.connection(), None)
+    clock_offset = server_time(r) - time.time()
     """WAITAOF covers only this connection's writes: a reconnect on the way fails the run."""
     writer = _Writer(r, catalogue, redis_lock, report.imported)
     try:
@@ -268,8 +273,16 @@ def import_files(
                     if item.checksum:
                         fates.setdefault(item.checksum, outcome)
                 else:
-                    batch.append((_image(item, outcome, camera_id, ttl), item.data,
-                                  outcome.thumbnail))
+                    try:
+                        image = _image(item, outcome, camera_id, ttl, time.time() + clock_offset)
+                    except (ValueError, OverflowError) as exc:  # one file never ends the run
+                        report.rejected.append((item.path, f"cannot be described ({exc})"))
+                        fates.setdefault(item.checksum, f"reject:cannot be described ({exc})")
+                        bar.update()
+                        continue
+                    if outcome.note:
+                        report.notes.append((item.path, outcome.note))
+                    batch.append((image, item.data, outcome.thumbnail))
                     batch_paths.append(item.path)
                     fates[item.checksum] = "imported"
                     if len(batch) >= BATCH:

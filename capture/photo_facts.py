@@ -24,6 +24,11 @@ from typing import NamedTuple
 from PIL import ExifTags, ImageStat
 from PIL import Image as PILImage
 
+from picat.schema.clock import valid_capture_time
+
+EARLIEST_YEAR, LATEST_YEAR = 1969, 2200
+"""Years worth converting (a day either side of the valid range, whatever the zone)."""
+
 DEFAULT_F_NUMBER = 2.0
 LUMINANCE_DECADES = 5.0
 
@@ -50,6 +55,15 @@ class Taken(NamedTuple):
     zone: tzinfo | None
     """From `OffsetTimeOriginal`: a photo taken at 07:00+09:00 keeps its 07:00 time of day
     whatever the zone of the machine that imports it. None: the file does not say."""
+    note: str | None = None
+    """Why the time is not the file's EXIF date, when it had one outside the valid range."""
+
+
+class NoCaptureTime(ValueError):
+    """Neither the EXIF date nor the file's time is a valid capture time."""
+
+
+_RANGE = "1970-01-01 to 2199-12-31 UTC"
 
 
 def exif_time(picture: PILImage.Image) -> Taken | None:
@@ -62,19 +76,45 @@ def exif_time(picture: PILImage.Image) -> Taken | None:
         taken = datetime.strptime(original, "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
+    if not EARLIEST_YEAR <= taken.year <= LATEST_YEAR:
+        return Taken(math.nan, None, original)
     offset = _text(exif.get(ExifTags.Base.OffsetTimeOriginal))
     if offset:
         with contextlib.suppress(ValueError):
             taken = datetime.strptime(f"{original} {offset}", "%Y:%m:%d %H:%M:%S %z")
     subsec = _text(exif.get(ExifTags.Base.SubsecTimeOriginal))
     fraction = float(f"0.{subsec}") if subsec and subsec.isdigit() else 0.0
-    stamp = taken.timestamp() if taken.tzinfo else taken.astimezone().timestamp()
-    return Taken(stamp + fraction, taken.tzinfo) if stamp > 0 else None
+    try:
+        stamp = taken.timestamp() if taken.tzinfo else taken.astimezone().timestamp()
+    except (OverflowError, ValueError, OSError):
+        return Taken(math.nan, None, original)
+    stamp += fraction
+    if not valid_capture_time(stamp):
+        return Taken(math.nan, None, original)
+    return Taken(stamp, taken.tzinfo)
 
 
 def capture_time(picture: PILImage.Image, path: Path) -> Taken:
-    """EXIF time, else the file's modification time (in this machine's zone)."""
-    return exif_time(picture) or Taken(path.stat().st_mtime, None)
+    """EXIF time, else the file's modification time (in this machine's zone).
+
+    Only times in [EARLIEST, LATEST) are capture times; an EXIF date outside them (a
+    camera whose clock said 9999 or 1904) is replaced by the file's time, with a note
+    saying so, and a file with neither raises NoCaptureTime.
+    """
+    exif = exif_time(picture)
+    if exif is not None and exif.note is None:
+        return exif
+    mtime = path.stat().st_mtime
+    if exif is None:
+        if not valid_capture_time(mtime):
+            raise NoCaptureTime(f"its file time ({mtime:.0f}) is outside {_RANGE}, and it "
+                                "has no EXIF date")
+        return Taken(mtime, None)
+    if not valid_capture_time(mtime):
+        raise NoCaptureTime(f"neither its EXIF date ({exif.note}) nor its file time "
+                            f"({mtime:.0f}) is within {_RANGE}")
+    return Taken(mtime, None, f"EXIF date {exif.note} is outside {_RANGE}: the file's "
+                              "modification time is used instead")
 
 
 def _number(value: object) -> float | None:

@@ -12,8 +12,8 @@ import hashlib
 import logging
 import threading
 
-from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, new_image_id
-from picat.schema.clock import local_time_fields
+from picat.schema import Catalogue, Image, new_image_id
+from picat.schema.clock import EARLIEST, LATEST, local_time_fields
 from picat.settings import Settings
 
 from .cameras import open_camera
@@ -30,11 +30,21 @@ FULL_SPOOL_RECHECK = 1.0
 
 
 def build_capture(frame: Frame, camera_id: str, trigger: str, ttl: int) -> Capture:
-    """The stored form of a frame: a fresh id from its capture time, TTL counted from then."""
-    time_of_day, utc_offset = local_time_fields(frame.timestamp)
+    """The stored form of a frame: a fresh id from its capture time, TTL counted from then.
+
+    A clock outside the valid capture times (`schema.clock`) is clamped into them and the
+    picture flagged `clock_suspect`, so it is still kept and every view can show it.
+    """
+    taken = min(max(frame.timestamp, EARLIEST), LATEST - 1)
+    suspect = taken != frame.timestamp or None
+    if suspect:
+        log.warning("camera clock says %.0f, outside the valid capture times: stored as %.0f "
+                    "with clock_suspect", frame.timestamp, taken)
+    time_of_day, utc_offset = local_time_fields(taken)
     image = Image(
-        pk=new_image_id(frame.timestamp),
-        timestamp=frame.timestamp,
+        pk=new_image_id(taken),
+        timestamp=taken,
+        clock_suspect=suspect,
         lux=frame.lux,
         camera=camera_id,
         trigger=trigger,
@@ -42,7 +52,7 @@ def build_capture(frame: Frame, camera_id: str, trigger: str, ttl: int) -> Captu
         height=frame.height,
         time_of_day=time_of_day,
         utc_offset=utc_offset,
-        expires_at=frame.timestamp + ttl if ttl > 0 else None,
+        expires_at=taken + ttl if ttl > 0 else None,
         checksum=hashlib.sha256(frame.jpeg).hexdigest(),
         exposure_time=frame.exposure_time,
         analogue_gain=frame.analogue_gain,
@@ -129,9 +139,10 @@ def make_service(
     config: CaptureConfig,
     camera: Camera,
     trigger: Trigger,
-    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    catalogue: Catalogue | None = None,
 ) -> CaptureService:
-    """Wire a service to Redis and the spool from the settings."""
+    """Wire a service to Redis, the spool and the image store from the settings."""
+    catalogue = catalogue or settings.catalogue()
     spool = Spool(config.spool_dir, config.spool_max_bytes)
     writer = DurableWriter(connect_single(settings.effective_redis_url), catalogue)
     return CaptureService(
@@ -145,7 +156,7 @@ def run_capture(
     config: CaptureConfig,
     stop: threading.Event,
     camera: str = "auto",
-    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    catalogue: Catalogue | None = None,
 ) -> None:
     """Capture on the interval trigger until `stop` is set; spools through Redis outages."""
     source = open_camera(camera, config)

@@ -78,6 +78,9 @@ class GpioTrigger:
 
     `edge` is the pin's physical level change: `rising` (low to high), `falling` or
     `both`. Edges that arrive while a picture is being taken are merged into one.
+    `debounce` becomes gpiozero's `bounce_time`, which the lgpio pin factory (the one
+    that works on a Pi 5) hands to lgpio: a level counts only once it has held that
+    long, so a pulse shorter than `debounce` is dropped entirely, not shortened.
     """
 
     kind = TriggerKind.SENSOR
@@ -87,16 +90,17 @@ class GpioTrigger:
             from gpiozero import DigitalInputDevice, GPIOZeroError
         except ImportError as exc:
             raise RuntimeError(
-                f"the GPIO trigger needs gpiozero ({exc}): install the [pi] extra"
+                f"the GPIO trigger needs gpiozero ({exc}): on Raspberry Pi OS install "
+                "python3-gpiozero and python3-lgpio with apt, or the [pi] extra"
             ) from exc
         self._fired = threading.Event()
         try:
             self._device = DigitalInputDevice(pin, pull_up=pull_up, bounce_time=debounce or None)
-        except GPIOZeroError as exc:
-            raise RuntimeError(
-                f"GPIO pin {pin} cannot be used ({exc}); on a machine without GPIO, try "
-                "GPIOZERO_PIN_FACTORY=mock or another --trigger"
-            ) from exc
+        except Exception as exc:
+            # lgpio raises its own `lgpio.error`, not a GPIOZeroError, e.g. "GPIO busy".
+            if not isinstance(exc, GPIOZeroError) and type(exc).__module__ != "lgpio":
+                raise
+            raise RuntimeError(_pin_problem(pin, exc)) from exc
         # With a pull-up the input reads active when the pin is low, so edges swap.
         on_rising, on_falling = (
             ("when_deactivated", "when_activated") if pull_up
@@ -116,6 +120,22 @@ class GpioTrigger:
 
     def close(self) -> None:
         self._device.close()
+
+
+def _pin_problem(pin: int, exc: Exception) -> str:
+    """What to tell the user when a GPIO pin cannot be claimed."""
+    if "busy" in str(exc).lower():
+        return (
+            f"GPIO pin {pin} is busy ({exc}): another process has claimed it, often a second "
+            "`picat capture` or the service. `gpioinfo` names the holder (its consumer); stop "
+            "it, or choose another GPIO_PIN"
+        )
+    return (
+        f"GPIO pin {pin} cannot be used ({exc}). On a Pi, install python3-lgpio with apt and "
+        "run where lgpio may write its notification pipe (LG_WD, a writable directory; the "
+        "service sets it); on a machine without GPIO, try GPIOZERO_PIN_FACTORY=mock or "
+        "another --trigger"
+    )
 
 
 class MotionTrigger:

@@ -57,19 +57,20 @@ class Client:
         self.started = time.perf_counter()
         self.ids: list[str] = []
 
-    def _get(self, path: str) -> tuple[int, bytes]:
+    def _get(self, path: str, htmx: bool = False) -> tuple[int, bytes]:
+        headers = {**self.headers, "HX-Request": "true"} if htmx else self.headers
         try:
-            self.connection.request("GET", path, headers=self.headers)
+            self.connection.request("GET", path, headers=headers)
             response = self.connection.getresponse()
             return response.status, response.read()
         except (OSError, http.client.HTTPException):
             self.connection.close()  # reconnect on the next request
             raise
 
-    def _timed(self, kind: str, path: str) -> bytes | None:
+    def _timed(self, kind: str, path: str, htmx: bool = False) -> bytes | None:
         began = time.perf_counter()
         try:
-            status, body = self._get(path)
+            status, body = self._get(path, htmx)
         except (OSError, http.client.HTTPException) as exc:
             elapsed = time.perf_counter() - began
             self.results.record(
@@ -103,7 +104,7 @@ class Client:
         elif kind == "next_page" and view in self.cursors:
             # The gallery's "load more" fragment; the JSON twin then advances the cursor.
             cursor = quote(self.cursors[view])
-            self._timed(kind, f"/more?{view}&cursor={cursor}")
+            self._timed(kind, f"/more?{view}&cursor={cursor}", htmx=True)  # as htmx asks
             self._api(view, "api", self.cursors[view])
         elif kind == "gallery":
             self._timed(kind, f"/?{view}")

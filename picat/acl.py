@@ -62,6 +62,17 @@ _SUMMARY = ("+zadd", "+hincrby")
 """What a writer adds to the catalogue's summary in the MULTI of each picture."""
 
 
+# The gallery's sessions (strings) and login failures (sorted sets), on their own keys.
+_LOGINS = ("+get", "+set", "+del", "+expire", "+zadd", "+zrem", "+zcard", "+zrange",
+           "+zremrangebyscore", "+multi", "+exec")
+
+
+# Retention by size: its lease (taken, renewed under WATCH, released) and the numbers it
+# publishes for capture's out-of-memory message.
+_RETENTION = ("+set", "+get", "+pexpire", "+del", "+watch", "+hset", "~retention-lease",
+              "~storage")
+
+
 @dataclass(frozen=True)
 class Role:
     """One Redis user: its commands, its access to the hashes, its index commands."""
@@ -72,6 +83,10 @@ class Role:
     hash_access: str  # "%W~" write-only or "~" read-write, on the catalogue's hashes
     index_commands: tuple[str, ...] = ()
     index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
+    state: tuple[str, ...] = ()
+    """Commands and keys (named after `Catalogue.state_prefix`) of a selector for retention's
+    keys, e.g. `("+hmget", "%R~storage")`: those commands on those keys only."""
+    gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
 
     @property
     def user(self) -> str:
@@ -86,18 +101,22 @@ ROLES: tuple[Role, ...] = (
     Role(
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
-        (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+del", "+hset",
-         "+pexpireat", *_SUMMARY),
+        (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+time", "+del", "+hset",
+         "+pexpireat", "+hmget", *_SUMMARY),
         "%W~",
+        # What retention last measured, quoted when Redis is full (no INFO, no FT.* here).
+        state=("+hmget", "%R~storage"),
     ),
     Role(
         "web",
         "the gallery and `picat import`: search, read, delete, keep, add thumbnails",
         (
             *_CLIENT,
+            "+info",
             "+client|info",
             "+client|setname",
             "+waitaof",
+            "+time",
             "+watch",
             "+unwatch",
             "+exists",
@@ -116,6 +135,8 @@ ROLES: tuple[Role, ...] = (
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
+        state=_RETENTION,
+        gallery_logins=True,
     ),
     Role(
         "admin",
@@ -132,12 +153,15 @@ ROLES: tuple[Role, ...] = (
             "-@scripting",
             "+fcall_ro",
             "+function|load",
+            "+time",
             "+info",
             "+ft._list",
         ),
         "~",
         _SCHEMA,
         index_versions=True,
+        state=_RETENTION,
+        gallery_logins=True,
     ),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)
@@ -158,6 +182,12 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
     out = ["reset", "on", *(f"#{h}" for h in hashes), *role.commands]
     out.append(role.hash_access + hashes_pattern)
     out.append("~" + _glob(summary.key_pattern(catalogue)[:-1]) + "*")
+    if role.state:
+        selector = [
+            part if part.startswith("+") else part.replace("~", "~" + _glob(catalogue.state_prefix))
+            for part in role.state
+        ]
+        out.append("(" + " ".join(selector) + ")")
     if role.index_commands:
         names = [f"~{_glob(catalogue.index)}"]
         if role.index_versions:
@@ -165,6 +195,8 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
         # Read of the hashes too: query engines that check the index's prefixes need it.
         selector = [*role.index_commands, *names, f"%R~{hashes_pattern}"]
         out.append("(" + " ".join(selector) + ")")
+    if role.gallery_logins:
+        out.append("(" + " ".join([*_LOGINS, f"~{_glob(catalogue.auth_prefix)}*"]) + ")")
     return out
 
 

@@ -27,6 +27,11 @@ COMMAND_MODULES = {
     "passwd": "picat.webapp.commands",
     "up": "picat.up",
     "acl": "picat.acl",
+    "store": "picat.store_command",
+    "retention": "picat.retention",
+    "timelapse": "picat.timelapse.command",
+    "service": "picat.units",
+    "doctor": "picat.doctor",
 }
 """The module that registers each command. Running one command loads only its
 module: `picat import` has no use for Flask and the gallery, a third of its
@@ -39,10 +44,13 @@ def _cmd_redis(args: argparse.Namespace, settings: Settings) -> int:
     sigterm_as_interrupt()
     port = args.port or settings.redis_port
     data_dir = Path(args.dir) if args.dir else settings.data_dir / "redis"
-    server = embedded.EmbeddedRedis(port, data_dir)
+    server = embedded.EmbeddedRedis(port, data_dir, maxmemory=settings.memory_budget)
     try:
         server.start()
-        print(f"Redis with RediSearch on {server.url} (data in {data_dir}); Ctrl-C stops it")
+        print(
+            f"Redis with RediSearch on {server.url} (data in {data_dir}, memory budget "
+            f"{server.maxmemory / 1e9:.1f} GB); Ctrl-C stops it"
+        )
         code = server.process.wait()  # type: ignore[union-attr]
         print(f"redis-server exited with status {code}", file=sys.stderr)
         return 1

@@ -10,13 +10,17 @@ import, not `picat schema show`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import load_dotenv
+
+if TYPE_CHECKING:
+    from picat.schema import Catalogue
 
 DEFAULT_REDIS_PORT = 6379
 
@@ -70,11 +74,41 @@ def safe_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=user + netloc))
 
 
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+               "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
+               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+MIN_MEMORY_BUDGET = 32 * 10**6
+"""Below this Redis and the index alone would fill the budget."""
+
+
+def byte_size(text: str) -> int:
+    """`2GB`, `1.5 GB`, `500MB`, `2GiB` or a number of bytes; raises ValueError otherwise."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", text)
+    if not match or match[2].upper() not in _SIZE_UNITS:
+        raise ValueError(text)
+    size = int(float(match[1]) * _SIZE_UNITS[match[2].upper()])
+    if size < MIN_MEMORY_BUDGET:
+        raise ValueError(text)
+    return size
+
+
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None
     data_dir: Path
     redis_port: int
+    image_store: str = "redis"
+    """`IMAGE_STORE`: where new originals go (`redis`, `file:DIR`, `s3://bucket/prefix`)."""
+    memory_budget: int | None = None
+    """PICAT_MEMORY_BUDGET in bytes; None: the embedded server's default, or an
+    external server's own maxmemory."""
+
+    def catalogue(self) -> Catalogue:
+        """The product's catalogue, with new originals going to `IMAGE_STORE`."""
+        from picat.schema import Catalogue
+        from picat.schema.originals import open_store
+
+        return Catalogue(originals=open_store(self.image_store))
 
     @property
     def effective_redis_url(self) -> str:
@@ -91,4 +125,22 @@ def load_settings() -> Settings:
         redis_port=env_setting(
             "PICAT_REDIS_PORT", DEFAULT_REDIS_PORT, port_number, "a TCP port number 1-65535"
         ),
+        image_store=env_setting(
+            "IMAGE_STORE", "redis", _store_spec,
+            "redis, file:/path/to/folder or s3://bucket/prefix",
+        ),
+        memory_budget=env_setting(
+            "PICAT_MEMORY_BUDGET", None, byte_size,
+            "a size of at least 32MB such as 2GB, 500MB or 1.5GiB",
+        ),
     )
+
+
+def _store_spec(text: str) -> str:
+    from picat.schema.originals import StoreSpecError, parse_spec
+
+    try:
+        parse_spec(text)
+    except StoreSpecError as exc:
+        raise ValueError(text) from exc
+    return text

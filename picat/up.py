@@ -1,8 +1,12 @@
 """`picat up`: the whole catalogue in one command.
 
-Starts the embedded Redis unless `REDIS_URL` points elsewhere, applies the index,
-captures in a background thread (the Pi camera if picamera2 is there, a simulated
-camera otherwise) and serves the gallery until Ctrl-C or SIGTERM.
+Starts the embedded Redis unless `REDIS_URL` points elsewhere and serves the gallery
+at once. One background thread waits for Redis to load its data (minutes for a big
+catalogue: the gallery answers 503 with the progress meanwhile) and applies the
+index; another captures from the start (the Pi camera if picamera2 is there, a
+simulated camera otherwise; pictures wait in the spool until Redis takes them),
+until Ctrl-C or SIGTERM. With originals outside Redis (`IMAGE_STORE`), a third
+thread sweeps orphan blobs every hour.
 
 If capture fails for any reason (camera error, busy spool, a bug), the whole
 process stops with status 1 instead of serving a gallery that no longer grows:
@@ -18,7 +22,7 @@ import signal
 import sys
 import threading
 
-from picat import embedded
+from picat import embedded, retention
 from picat.capture.config import CaptureConfig
 from picat.settings import Settings, port_number
 from picat.signals import sigterm_as_interrupt
@@ -42,15 +46,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.set_defaults(func=run)
 
 
+def _interrupt_main() -> None:
+    """Wakes the gallery's select() at once; `sigterm_as_interrupt` makes it a KeyboardInterrupt."""
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+
+
 class _CaptureThread(threading.Thread):
-    """Runs capture; on any failure logs it and interrupts the main thread (the gallery)."""
+    """Runs capture from the start (while Redis loads, pictures wait in the spool); on any
+    failure logs it and interrupts the main thread (the gallery)."""
 
     def __init__(
         self, settings: Settings, config: CaptureConfig, stop: threading.Event, camera: str
     ) -> None:
         super().__init__(name="capture", daemon=True)
         self.settings, self.config, self.stop, self.camera = settings, config, stop, camera
-        self.failed = False
+        self.error: str | None = None
 
     def run(self) -> None:
         from picat.capture.service import run_capture
@@ -58,16 +68,54 @@ class _CaptureThread(threading.Thread):
         try:
             run_capture(self.settings, self.config, self.stop, self.camera)
             return
-        except Exception:
+        except Exception as exc:
             log.exception("capture failed: stopping picat up")
-        self.failed = True
-        # Wakes the gallery's select() at once; `sigterm_as_interrupt` makes it a KeyboardInterrupt.
-        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+            self.error = f"capture failed: {type(exc).__name__}: {exc}"
+        _interrupt_main()
+
+
+class _Startup(threading.Thread):
+    """What the gallery needs after it starts listening: Redis ready (it may load its data
+    for minutes; the gallery answers 503 with the progress meanwhile), then the index.
+    On failure it logs why and interrupts the main thread."""
+
+    def __init__(
+        self, settings: Settings, server: embedded.EmbeddedRedis | None, stop: threading.Event
+    ) -> None:
+        super().__init__(name="startup", daemon=True)
+        self.settings, self.server, self.stop = settings, server, stop
+        self.error: str | None = None
+
+    def run(self) -> None:
+        from picat.schema import connect, index, loading
+
+        try:
+            r = connect(self.settings.effective_redis_url)
+            if self.server is not None:
+                self.server.wait_ready(stopped=self.stop.is_set)
+                log.info(
+                    "embedded Redis on %s, data in %s, memory budget %.1f GB",
+                    self.server.url, self.server.data_dir, self.server.maxmemory / 1e9,
+                )
+            elif not loading.wait_until_loaded(r, log.info, self.stop.is_set):
+                return
+            result = index.apply(r)
+            log.info("index: %s", result.describe("idx:images"))
+            return
+        except embedded.EmbeddedRedisError as exc:
+            if self.stop.is_set():
+                return  # Ctrl-C while Redis was loading: not a failure
+            self.error = str(exc)
+        except Exception as exc:
+            log.exception("start-up failed: stopping picat up")
+            self.error = f"start-up failed: {type(exc).__name__}: {exc}"
+        if not self.stop.is_set():
+            _interrupt_main()
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from picat.capture.config import load_capture_config
-    from picat.schema import connect, index
+    from picat.timelapse.settings import video_folder
     from picat.webapp import create_app
     from picat.webapp.authconfig import load_auth_settings
     from picat.webapp.config import load_web_settings
@@ -83,34 +131,42 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         config = load_capture_config(settings)
         camera = camera or config.camera
     with contextlib.ExitStack() as stack:
+        server = None
         if settings.redis_url is None:
             server = embedded.EmbeddedRedis(
                 settings.redis_port,
                 settings.data_dir / "redis",
                 str(settings.data_dir / "redis.log"),
+                maxmemory=settings.memory_budget,
             )
             stack.callback(server.stop)
             try:
-                server.start()
+                server.launch()
             except embedded.EmbeddedRedisError as exc:
                 print(f"picat up: {exc}", file=sys.stderr)
                 return 2
-            log.info("embedded Redis on %s, data in %s", server.url, server.data_dir)
         url = settings.effective_redis_url
-        result = index.apply(connect(url))
-        log.info("index: %s", result.describe("idx:images"))
-
         stop = threading.Event()
-        capture = None if config is None else _CaptureThread(settings, config, stop, camera)
+        catalogue = settings.catalogue()
+        if catalogue.originals is not None:
+            from picat.store_command import sweep_periodically
+
+            threading.Thread(target=sweep_periodically, args=(url, catalogue, stop),
+                             name="sweep", daemon=True).start()
+        threads: list[_Startup | _CaptureThread] = [_Startup(settings, server, stop)]
+        if config is not None:
+            threads.append(_CaptureThread(settings, config, stop, camera))
+        for thread in threads:
+            thread.start()
+            stack.callback(thread.join, 30)
+        stack.callback(retention.start(settings, stop).join, 10)
+        stack.callback(stop.set)
         try:
-            if capture is not None:
-                capture.start()
-                stack.callback(capture.join, 30)
-                stack.callback(stop.set)
             log.info("gallery on http://%s:%d/", host, port)
             app = create_app(
-                url, secret_key=web.secret_key,
+                url, catalogue=catalogue, secret_key=web.secret_key,
                 auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
+                PICAT_TIMELAPSE_DIR=video_folder(settings.data_dir),
             )
             serve(app, host, port)
         except KeyboardInterrupt:
@@ -120,4 +176,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 f"picat up: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr
             )
             return 1
-    return 1 if capture is not None and capture.failed else 0
+    errors = [thread.error for thread in threads if thread.error is not None]
+    for error in errors:
+        print(f"picat up: {error}", file=sys.stderr)
+    return 1 if errors else 0

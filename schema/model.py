@@ -10,6 +10,7 @@ JPEG bytes, which redis-om's readers cannot decode and its writer would base64
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Mapping
 from enum import StrEnum
@@ -58,6 +59,13 @@ class Image(HashModel):
     analogue_gain: float | None = None
     colour_temperature: int | None = None
     lens_position: float | None = None
+    blob_store: str | None = None
+    blob_key: str | None = None
+    blob_size: int | None = None
+    clock_suspect: bool | None = None
+    """True when the picture reached Redis after the end of its retention by the server's
+    clock: the camera's clock was behind, or it waited in the spool longer than IMAGE_TTL.
+    Its expiry then counts from its arrival (`capture.durable`)."""
 
     METADATA_FIELDS: ClassVar[tuple[str, ...]] = (
         "mime_type",
@@ -75,7 +83,13 @@ class Image(HashModel):
         "analogue_gain",
         "colour_temperature",
         "lens_position",
+        "blob_store",
+        "blob_key",
+        "blob_size",
+        "clock_suspect",
     )
+    BLOB_REFERENCE: ClassVar[tuple[str, ...]] = ("blob_store", "blob_key", "blob_size")
+    """Where the original is when it is not the hash's `image_data` (see `originals`)."""
 
     class Meta:
         global_key_prefix = ""
@@ -91,6 +105,16 @@ class Image(HashModel):
     @classmethod
     def _pk_is_image_id(cls, value: str) -> str:
         return validate_image_id(value)
+
+    @field_validator(
+        "timestamp", "lux", "expires_at", "analogue_gain", "lens_position", mode="after"
+    )
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        """NaN and infinities are no measurement, and JSON cannot carry them."""
+        if value is not None and not math.isfinite(value):
+            raise ValueError("not a finite number")
+        return value
 
     @field_validator("camera")
     @classmethod
@@ -113,7 +137,10 @@ class Image(HashModel):
             value = getattr(self, name)
             if value is None:
                 continue
-            fields[name] = repr(value) if isinstance(value, float) else str(value)
+            if isinstance(value, bool):
+                fields[name] = "1" if value else "0"
+            else:
+                fields[name] = repr(value) if isinstance(value, float) else str(value)
         return fields
 
     @classmethod

@@ -18,15 +18,23 @@ from typing import Literal
 import redis
 
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
+from .clock import EARLIEST, LATEST
 from .query import Filters
 from .query.commands import DIALECT, execute
 from .query.errors import QueryError
 from .query.text import Constraints
 
-Unit = Literal["minute", "hour", "day", "week"]
-UNITS: dict[Unit, int] = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+Unit = Literal["minute", "hour", "day", "week", "month", "year"]
+UNITS: dict[Unit, int] = {
+    "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
+    "month": 28 * 86400, "year": 365 * 86400,
+}
+"""Each unit's shortest length: how many bars a span can need at most."""
 MAX_BARS = 400
 _TARGET_BARS = 120
+PAGE_ROWS = 10_000
+"""Base buckets read per FT.AGGREGATE: never above a server's MAXAGGREGATERESULTS (Redis
+Stack's start script sets 10,000), so no zone or range asks for a LIMIT it refuses."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,10 @@ class Timeline:
 
 def choose_unit(span: float) -> Unit:
     """The finest unit that draws the span in about a hundred bars or fewer."""
-    for unit in ("minute", "hour", "day"):
+    for unit in ("minute", "hour", "day", "week", "month"):
         if span / UNITS[unit] <= _TARGET_BARS:
             return unit
-    return "week"
+    return "year"
 
 
 def parse_unit(value: str | None) -> Unit | None:
@@ -73,16 +81,30 @@ def _floor(moment: float, unit: Unit, tz: tzinfo) -> datetime:
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     if unit == "week":
         day -= timedelta(days=day.weekday())
-    return day
+    elif unit == "month":
+        day = day.replace(day=1)
+    elif unit == "year":
+        day = day.replace(month=1, day=1)
+    return _wall(day.replace(tzinfo=None), tz)
 
 
 def _next(start: datetime, unit: Unit, tz: tzinfo) -> datetime:
     """The next bucket start in wall-clock terms, so local days keep their real length."""
     if unit in ("minute", "hour"):
         return datetime.fromtimestamp(start.timestamp() + UNITS[unit], tz)
-    days = 7 if unit == "week" else 1
-    wall = start.replace(tzinfo=None) + timedelta(days=days)
-    return wall.replace(tzinfo=tz)
+    wall = start.replace(tzinfo=None)
+    if unit == "year":
+        wall = wall.replace(year=wall.year + 1)
+    elif unit == "month":
+        wall = wall.replace(year=wall.year + wall.month // 12, month=wall.month % 12 + 1)
+    else:
+        wall += timedelta(days=7 if unit == "week" else 1)
+    return _wall(wall, tz)
+
+
+def _wall(wall: datetime, tz: tzinfo) -> datetime:
+    """Local wall time `wall` in `tz`, as the instant it names (a normalised datetime)."""
+    return datetime.fromtimestamp(wall.replace(tzinfo=tz).timestamp(), tz)
 
 
 def _base_seconds(unit: Unit, starts: list[float]) -> int:
@@ -92,12 +114,29 @@ def _base_seconds(unit: Unit, starts: list[float]) -> int:
     in UTC+05:30 never counts pictures of the neighbouring day), whatever the span:
     a whole unit in UTC, 30 min in India, less only for zones with odder offsets.
     """
-    period = 86400 if unit == "week" else UNITS[unit]
+    period = UNITS[unit] if unit in ("minute", "hour", "day") else 86400
     return math.gcd(period, *(round(start) for start in starts))
 
 
 def _aggregate(
     r: redis.Redis, index: str, query: str, step: int, rows: int
+) -> tuple[list[str], list[tuple[float, int, float, int]]]:
+    """Every non-empty base bucket, `PAGE_ROWS` at a time; the first command is shown."""
+    shown: list[str] = []
+    out: list[tuple[float, int, float, int]] = []
+    offset = 0
+    while True:
+        page = min(rows - offset, PAGE_ROWS)
+        argv, groups = _aggregate_page(r, index, query, step, offset, page)
+        shown = shown or argv
+        out.extend(groups)
+        offset += page
+        if len(groups) < page or offset >= rows:
+            return shown, out
+
+
+def _aggregate_page(
+    r: redis.Redis, index: str, query: str, step: int, offset: int, rows: int
 ) -> tuple[list[str], list[tuple[float, int, float, int]]]:
     argv = [
         "FT.AGGREGATE",
@@ -135,10 +174,8 @@ def _aggregate(
         "2",
         "@bucket",
         "ASC",
-        "MAX",
-        str(rows),
         "LIMIT",
-        "0",
+        str(offset),
         str(rows),
         *DIALECT,
     ]
@@ -218,6 +255,11 @@ def timeline(
         commands.append(argv)
         start = first if start is None else start
         end = last if end is None else end
+    # Only valid capture times are drawn: a hand-written hash dated 9999 or a filter
+    # from year 1 must not stretch the chart beyond what any zone can show.
+    start, end = max(start, EARLIEST), min(end, LATEST - 1)
+    if start > end:
+        return Timeline(unit or "day", [], commands)
     span = max(end - start, 1.0)
     unit = unit or choose_unit(span)
     if span / UNITS[unit] > MAX_BARS:

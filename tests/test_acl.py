@@ -21,9 +21,21 @@ from picat.capture.durable import DurableWriter, connect_single
 from picat.capture.importer import import_files
 from picat.capture.spool import Capture
 from picat.embedded import EmbeddedRedis
-from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, new_image_id, store
+from picat.passwords import hash_password
+from picat.schema import (
+    DEFAULT_CATALOGUE,
+    Image,
+    connect,
+    index,
+    loading,
+    new_image_id,
+    pruning,
+    storage,
+    store,
+)
 from picat.schema.query import Filters, count
 from picat.webapp import create_app
+from picat.webapp.auth import Auth
 
 PASSWORDS = {"capture": "capture pw", "web": "web:pw/1", "admin": "admin-pw"}
 ROLES = {role.name: role for role in acl.ROLES}
@@ -125,6 +137,8 @@ def test_web_searches_reads_and_curates_and_cannot_break_anything(server: Server
     assert store.store_thumbnail(web, first, b"thumb")
     assert store.keep(web, second) and server.root.ttl(DEFAULT_CATALOGUE.key(second)) == -1
     assert store.delete(web, third) and not server.root.exists(DEFAULT_CATALOGUE.key(third))
+    # INFO: how far a restarting Redis has loaded (the gallery's 503), its memory use.
+    assert loading.progress(web) is None and int(web.info("memory")["maxmemory"]) > 0
 
     refused(
         web,
@@ -137,6 +151,10 @@ def test_web_searches_reads_and_curates_and_cannot_break_anything(server: Server
         ("SCRIPT", "LOAD", "return 1"),
         ("FUNCTION", "LOAD", "#!lua name=mine\nredis.register_function('mine', function() end)"),
         ("FUNCTION", "DELETE", "picat"),
+        # Login keys only: no sorted sets or strings among the pictures, nor elsewhere.
+        ("ZADD", DEFAULT_CATALOGUE.prefix + "x", "1", "a"),
+        ("SET", DEFAULT_CATALOGUE.prefix + "x", "1"),
+        ("GET", "other"),
     )
     assert server.root.get("other") == b"secret"
 
@@ -152,6 +170,17 @@ def test_the_gallery_and_import_run_with_web_credentials(server: Server, tmp_pat
     assert client.get("/api/images").status_code == 200
     assert client.get(f"/images/{seed.pk}/thumbnail").status_code == 200
     assert server.root.hexists(DEFAULT_CATALOGUE.key(seed.pk), "thumbnail")
+
+    # With a password: sessions and login failures live in Redis, under the web user.
+    secure = create_app(
+        server.url("web"), auth_settings=Auth(hash_password("pw for web")), TESTING=True
+    ).test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      secure.get("/login").get_data(as_text=True)).group(1)
+    assert secure.post("/login", data={"csrf_token": token, "password": "no"}).status_code == 401
+    assert secure.post("/login", data={"csrf_token": token, "password": "pw for web"}
+                       ).status_code == 303
+    assert secure.get("/").status_code == 200
 
     (tmp_path / "a.jpg").write_bytes(jpeg())
     web = connect_single(server.url("web"))
@@ -286,3 +315,25 @@ def test_import_with_web_credentials_says_to_apply_the_schema_first(
     again = picat_import()
     assert again.returncode == 0, again.stderr
     assert "imported 1" in again.stdout
+
+
+def test_retention_runs_with_web_or_admin_credentials_and_capture_quotes_its_numbers(
+    server: Server,
+) -> None:
+    index.apply(server.root)
+    start = time.time() - 1000
+    for n in range(40):
+        image = Image(pk=new_image_id(start + n), timestamp=start + n, expires_at=start + 9999)
+        store.save(server.root, image, os.urandom(200_000), None)
+    for role in ("web", "admin"):
+        r = server.login(role)
+        budget = int(storage.memory(server.root).used / 0.95)
+        retention = pruning.Retention(r, budget)
+        run = retention.step()
+        assert run is not None and run.ids, role
+        retention.lease.release()
+    capture = server.login("capture")
+    message = storage.out_of_memory_message(capture)
+    assert message.startswith("Redis is out of memory: "), message
+    assert ", 0 kept pictures; " in message, message
+    refused(capture, ("GET", DEFAULT_CATALOGUE.lease_key), ("INFO", "memory"))

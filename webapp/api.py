@@ -7,14 +7,16 @@ command it ran; every error is `{"error": ...}` with a 4xx or 503 status.
 
 from __future__ import annotations
 
+import redis
 from flask import Blueprint, Response, jsonify, request
 
-from picat.schema import index
+from picat.schema import index, store
 from picat.schema.query import render_command, search
 from picat.schema.replies import text
 
 from .auth import current_role, public_health
 from .context import gallery
+from .errors import loading_message
 from .lookup import image_or_404
 from .params import parse_view
 from .serialize import images_json
@@ -44,8 +46,14 @@ def images() -> Response:
 
 @bp.get("/api/images/<image_id>")
 def image(image_id: str) -> Response:
-    """One picture's metadata and URLs."""
-    return jsonify(images_json([image_or_404(image_id)])[0])
+    """One picture's metadata and URLs, and whether its original is `stored`, `missing`
+    (its blob was deleted behind our back) or `unreachable` (its store does not answer)."""
+    picture = image_or_404(image_id)
+    app = gallery()
+    return jsonify(
+        {**images_json([picture])[0],
+         "original": store.original_state(app.redis, picture, app.catalogue)}
+    )
 
 
 @bp.get("/healthz")
@@ -64,6 +72,9 @@ def _health() -> tuple[dict[str, object], int]:
     try:
         app.redis.ping()
         info = index.index_info(app.redis, app.catalogue.index)
+    except redis.BusyLoadingError:
+        report.update(status="unavailable", redis="loading", message=loading_message())
+        return report, 503
     except Exception as exc:  # any failure here is the answer, not a crash
         report.update(status="unavailable", redis=f"unreachable: {exc}")
         return report, 503

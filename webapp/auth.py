@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
@@ -39,6 +40,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from picat.passwords import verify_password
 
+from .context import EXTENSION, gallery
 from .errors import error_response, is_fragment_request, wants_json
 from .throttle import LoginThrottle
 
@@ -119,13 +121,25 @@ def _bearer_role() -> str | None:
     return INVALID
 
 
+def _session_key(sid: str) -> str:
+    return f"{gallery().catalogue.auth_prefix}session:{sid}"
+
+
 def _session_role() -> str | None:
-    role = session.get("role")
-    if role not in (CURATOR, VIEWER):
+    """The role of a signed session that Redis still knows: logging out deletes it there,
+    so a copy of the cookie taken before is worth nothing after, in every worker."""
+    if "picat_session_role" in g:
+        return g.picat_session_role
+    g.picat_session_role = None
+    role, sid = session.get("role"), session.get("sid")
+    if role not in (CURATOR, VIEWER) or not isinstance(sid, str):
         return None
     fingerprint = session.get("auth")
     if not isinstance(fingerprint, str) or not hmac.compare_digest(fingerprint, _fingerprint(role)):
         return None
+    if gallery().redis.get(_session_key(sid)) != role.encode():
+        return None
+    g.picat_session_role = role
     return role
 
 
@@ -155,7 +169,7 @@ def public_health(report: dict[str, object]) -> dict[str, object]:
     """What `/healthz` tells a visitor who is not logged in: working or not, and why."""
     shown = {"status": report.get("status")}
     if "redis" in report:
-        shown["redis"] = "ok" if report["redis"] == "ok" else "unreachable"
+        shown["redis"] = report["redis"] if report["redis"] in ("ok", "loading") else "unreachable"
     if "index_state" in report:
         shown["index_state"] = str(report["index_state"]).split(":")[0]
     return shown
@@ -237,7 +251,7 @@ def login() -> Response:
     if request.method == "GET":
         return Response(render_template("login.html", next=target, error=None))
     address = request.remote_addr or "unknown"
-    wait = state.throttle.attempt(address)  # counted before the slow password check
+    wait, attempt = state.throttle.attempt(address)  # counted before the slow check
     if wait:
         response = Response(
             render_template(
@@ -254,16 +268,28 @@ def login() -> Response:
             render_template("login.html", next=target, error="That password is not right."),
             status=401,
         )
-    state.throttle.succeeded(address)
+    state.throttle.succeeded(address, attempt, role)
+    _end_session()
+    sid = secrets.token_urlsafe(32)
+    gallery().redis.set(_session_key(sid), role, ex=SESSION_LIFETIME)
     session.clear()  # a new session: a new CSRF token too
     session.permanent = True
     session["role"] = role
     session["auth"] = _fingerprint(role)
+    session["sid"] = sid
     return redirect(target, 303)
+
+
+def _end_session() -> None:
+    """Forget the current session in Redis, so no copy of its cookie opens it again."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        gallery().redis.delete(_session_key(sid))
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    _end_session()
     session.clear()
     return redirect(url_for("auth.login") if _state().auth else url_for("gallery.index"), 303)
 
@@ -284,7 +310,9 @@ def install(app: Flask, auth: Auth | None, trust_proxy: int = 0, host: str = "12
     key = app.config["SECRET_KEY"]
     secret = key.encode() if isinstance(key, str) else bytes(key)
     loopback_only = auth is None and is_loopback(host)
-    app.extensions[_EXTENSION] = _State(auth, secret, LoginThrottle(), loopback_only)
+    shared = app.extensions[EXTENSION]  # the Gallery: its Redis holds what workers share
+    throttle = LoginThrottle(shared.redis, shared.catalogue.auth_prefix + "failures:")
+    app.extensions[_EXTENSION] = _State(auth, secret, throttle, loopback_only)
     app.session_interface = _SessionInterface()
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     if trust_proxy > 0:

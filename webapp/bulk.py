@@ -42,6 +42,7 @@ from picat.schema.query.filters import MAX_LIMIT
 from .archive import ZIP_BATCH, stream_zip
 from .context import gallery
 from .curation import curator
+from .fragments import fragment
 from .params import View, parse_view
 from .templating import with_query
 
@@ -189,6 +190,7 @@ def step() -> Response:
 
 
 @bp.get("/bulk/count")
+@fragment("bulk")
 def selection_count() -> Response:
     """How many pictures "all matching" would take: the number in the toolbar."""
     view = parse_view(request.args)

@@ -13,7 +13,7 @@ import redis
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from picat.schema import functions
+from picat.schema import functions, loading, storage
 from picat.schema.query import QueryError, QueryTimeout
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,36 @@ def _unreachable(exc: redis.RedisError) -> Response:
     return error_response(503, UNREACHABLE, "Redis is unreachable")
 
 
+def loading_message() -> str:
+    """"Redis is loading its data (63 %)...", from the server's own progress report."""
+    from .context import gallery
+
+    try:
+        current = loading.progress(gallery().redis)
+    except redis.RedisError:
+        current = None
+    done = "" if current is None else f" ({current.percent:.0f} %)"
+    return (
+        f"Redis is loading its data{done}. The gallery carries on by itself once it has; "
+        "pictures taken meanwhile wait in the camera's spool."
+    )
+
+
+def _loading(exc: redis.BusyLoadingError) -> Response:
+    response = error_response(503, loading_message(), "Redis is loading")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def _out_of_memory(exc: redis.exceptions.OutOfMemoryError) -> Response:
+    from .context import gallery
+
+    app = gallery()
+    message = storage.out_of_memory_message(app.redis, app.catalogue)
+    log.warning("Redis refused a write: %s", message)
+    return error_response(503, message + ". Deleting pictures frees memory.", "Redis is full")
+
+
 def _redis_error(exc: redis.ResponseError) -> Response:
     text = str(exc).lower()
     if "no such index" in text or "unknown index name" in text:
@@ -108,7 +138,9 @@ def install(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(QueryError, _bad_query)
     app.register_error_handler(QueryTimeout, _too_slow)
+    app.register_error_handler(redis.BusyLoadingError, _loading)
     app.register_error_handler(redis.ConnectionError, _unreachable)
     app.register_error_handler(redis.TimeoutError, _unreachable)
+    app.register_error_handler(redis.exceptions.OutOfMemoryError, _out_of_memory)
     app.register_error_handler(redis.ResponseError, _redis_error)
     app.register_error_handler(Exception, _unexpected)

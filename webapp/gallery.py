@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, render_template, request
 
 from picat.schema.query import Page, QueryError, Sort, count, count_newer, search
+from picat.schema.timeline import parse_unit
 
 from .cards import cards
 from .context import gallery
+from .fragments import fragment
 from .params import FILTER_FIELDS, View, parse_view, raw_params, shareable_query
 
 bp = Blueprint("gallery", __name__)
@@ -38,6 +40,11 @@ class Outcome:
     @property
     def status(self) -> int:
         return 400 if self.errors else 200
+
+    @property
+    def active_filters(self) -> int:
+        """How many filters the viewer set: the number on the phone's "Filters" button."""
+        return sum(1 for name in FILTER_FIELDS if self.raw.get(name))
 
     def value(self, name: str, default: str = "") -> str:
         """What a form field shows: the viewer's input, dates in the view's zone.
@@ -75,13 +82,18 @@ def _run() -> Outcome:
     return outcome
 
 
+def _bucket() -> str:
+    """The timeline's bucket size (`bucket`, as its own links set it), or "" for automatic."""
+    return parse_unit(request.args.get("bucket")) or ""
+
+
 def _render(template: str, outcome: Outcome, **context: object) -> Response:
     shown = (
         cards(outcome.page.images, outcome.view.query_string())
         if outcome.page and outcome.view else []
     )
     html = render_template(
-        template, o=outcome, cards=shown, error_slots=ERROR_SLOTS, **context
+        template, o=outcome, cards=shown, error_slots=ERROR_SLOTS, bucket=_bucket(), **context
     )
     return Response(html, status=outcome.status)
 
@@ -93,6 +105,7 @@ def index() -> Response:
 
 
 @bp.get("/results")
+@fragment("results")
 def results() -> Response:
     """Everything under the filters, for htmx; the browser's URL becomes the shareable one."""
     outcome = _run()
@@ -103,12 +116,14 @@ def results() -> Response:
 
 
 @bp.get("/more")
+@fragment("grid")
 def more() -> Response:
     """The next page of cards and a new "more" sentinel, appended to the grid."""
     return _render("_more.html", _run())
 
 
 @bp.get("/count")
+@fragment("results")
 def matches() -> Response:
     """How many pictures match, loaded after the grid."""
     view = parse_view(request.args)
@@ -118,6 +133,7 @@ def matches() -> Response:
 
 
 @bp.get("/new")
+@fragment("results")
 def new() -> Response:
     """The "N new pictures" banner, polled while the gallery is open."""
     view = parse_view(request.args)

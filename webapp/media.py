@@ -47,9 +47,15 @@ def sniffed_type(data: bytes) -> str:
     return OPAQUE_TYPE
 
 
+def utc_moment(timestamp: float) -> datetime:
+    """A stored time as a UTC datetime, held to what datetime can show (years 1-9999):
+    a hand-written hash may say anything, and a name must still come out."""
+    return datetime.fromtimestamp(min(max(timestamp, -62135596800.0), 253402300799.0), UTC)
+
+
 def download_name(image: Image) -> str:
     """E.g. `garden-20261126-061500.jpg`: camera and UTC capture time, sortable."""
-    taken = datetime.fromtimestamp(image.timestamp, UTC).strftime("%Y%m%d-%H%M%S")
+    taken = utc_moment(image.timestamp).strftime("%Y%m%d-%H%M%S")
     extension = SERVED_TYPES.get(served_type(image.mime_type), "bin")
     return f"{image.camera or 'picture'}-{taken}.{extension}"
 

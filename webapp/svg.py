@@ -83,6 +83,10 @@ def lux_colour(lux: float | None, top_lux: float) -> str:
 
 
 def _tick_text(moment: datetime, unit: str, previous: datetime | None) -> str:
+    if unit == "year":
+        return f"{moment:%Y}"
+    if unit == "month":
+        return f"{moment:%b %Y}"
     if unit in ("day", "week"):
         return f"{moment:%d %b}"
     if previous is None or previous.date() != moment.date():

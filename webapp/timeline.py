@@ -22,12 +22,16 @@ from picat.schema.query import render_command
 from picat.schema.timeline import parse_unit, timeline
 
 from .context import gallery
+from .fragments import fragment
 from .params import View, parse_view
 from .svg import Link, heat_map, timeline_chart
 
 bp = Blueprint("timeline", __name__)
 
-UNIT_NAMES = {"minute": "minutes", "hour": "hours", "day": "days", "week": "weeks"}
+UNIT_NAMES = {
+    "minute": "minutes", "hour": "hours", "day": "days", "week": "weeks", "month": "months",
+    "year": "years",
+}
 _MS = timedelta(milliseconds=1)
 
 
@@ -102,6 +106,7 @@ def _fragment_query(view: View, **extra: str) -> str:
 
 
 @bp.get("/timeline")
+@fragment("timeline")
 def chart() -> Response:
     """The timeline fragment: an SVG histogram with the mean-lux line, and its command."""
     view = parse_view(request.args)
@@ -110,8 +115,13 @@ def chart() -> Response:
     result = timeline(app.redis, view.filters, view.tz, unit=unit, catalogue=app.catalogue)
     links = Links(view)
     drawn = timeline_chart(result, view.tz, links.span)
+    page = links.base
     buckets = [
-        (name, url_for(".chart") + "?" + _fragment_query(view, bucket=name))
+        (
+            name,
+            url_for(".chart") + "?" + _fragment_query(view, bucket=name),
+            url_for("gallery.index") + "?" + urlencode({**page, "bucket": name}) + "#timeline",
+        )
         for name in ("auto", *UNIT_NAMES)
     ]
     return Response(
@@ -134,6 +144,7 @@ def _profile_days(view: View) -> int:
 
 
 @bp.get("/profile")
+@fragment("profile")
 def heat() -> Response:
     """The heat map fragment: pictures by hour (across) and date (down), coloured by lux."""
     view = parse_view(request.args)

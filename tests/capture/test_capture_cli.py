@@ -69,7 +69,7 @@ def test_picamera2_missing_is_reported_without_a_trace(
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("CAMERA_RESOLUTION", "huge", "CAMERA_RESOLUTION must be WIDTHxHEIGHT"),
+        ("CAMERA_RESOLUTION", "huge", "CAMERA_RESOLUTION must be auto or WIDTHxHEIGHT"),
         ("SPOOL_MAX_MB", "-3", "SPOOL_MAX_MB must be a number of megabytes"),
         ("GPIO_EDGE", "sideways", "GPIO_EDGE must be rising, falling or both"),
         ("CAMERA", "webcam", "CAMERA must be one of auto, picamera2, simulated"),

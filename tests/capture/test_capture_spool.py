@@ -72,18 +72,21 @@ def test_unreadable_file_is_set_aside_loudly(
     assert "cannot read spooled capture" in caplog.text
 
 
-def test_capture_expired_while_spooled_is_not_written(
+def test_capture_past_its_retention_is_kept_flagged_not_dropped(
     tmp_path: Path, redis_url: str, r: redis.Redis, catalogue: Catalogue,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Spooled longer than its TTL (or taken by a clock behind): stored, flagged, full TTL."""
     spool = Spool(tmp_path, 2**20)
     (old,) = captures(1, ttl=3600, at=time.time() - 7200)
     spool.put(old)
     uploader = Uploader(spool, DurableWriter(connect_single(redis_url), catalogue), catalogue)
     with caplog.at_level(logging.WARNING):
-        assert uploader.drain_once() == 0
-    assert "expired while spooled" in caplog.text
-    assert not r.exists(catalogue.key(old.image.pk))
+        assert uploader.drain_once() == 1
+    assert "clock_suspect" in caplog.text
+    key = catalogue.key(old.image.pk)
+    assert r.hget(key, "clock_suspect") == b"1"
+    assert 3500 < r.ttl(key) <= 3600
     assert spool.pending() == []
 
 

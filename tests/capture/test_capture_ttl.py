@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 import redis
@@ -44,3 +45,41 @@ def test_zero_keeps_forever(redis_url: str, r: redis.Redis, catalogue: Catalogue
     key = catalogue.key(capture.image.pk)
     assert r.ttl(key) == -1
     assert r.hget(key, "expires_at") is None
+
+
+def test_camera_clock_behind_by_more_than_the_ttl_loses_nothing(
+    redis_url: str, r: redis.Redis, catalogue: Catalogue
+) -> None:
+    """A Pi booted without a real-time clock: 1970 by its clock. Acknowledged means held."""
+    for behind in (3 * 86400, time.time() - 1):
+        frame = small_camera(clock=lambda b=behind: time.time() - b).capture()
+        capture = build_capture(frame, "ttl-cam", "interval", 3600)
+        DurableWriter(connect_single(redis_url), catalogue).write([capture])
+        time.sleep(0.3)  # expired keys go within ~200 ms
+        key = catalogue.key(capture.image.pk)
+        assert r.exists(key), f"acknowledged, then gone (clock {behind:.0f} s behind)"
+        assert 3500 < r.ttl(key) <= 3600
+        assert r.hget(key, "clock_suspect") == b"1"
+        assert float(r.hget(key, "timestamp")) == pytest.approx(capture.image.timestamp)
+
+
+def test_import_counts_its_ttl_from_the_server_clock(
+    redis_url: str, r: redis.Redis, catalogue: Catalogue, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The importing machine's clock 30 days behind: its pictures still get the full TTL."""
+    from PIL import Image as PILImage
+
+    from picat.capture import importer
+
+    PILImage.new("RGB", (64, 48), (90, 120, 40)).save(tmp_path / "a.jpg")
+    real = time.time
+    monkeypatch.setattr(importer.time, "time", lambda: real() - 30 * 86400)
+    report = importer.import_files(
+        connect_single(redis_url), [tmp_path], "imp", 3600, 64, catalogue, progress=False,
+        workers=1,
+    )
+    monkeypatch.undo()
+    assert len(report.imported) == 1
+    (key,) = r.keys(catalogue.prefix + "*")
+    assert 3500 < r.ttl(key) <= 3600

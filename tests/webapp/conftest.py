@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import flask
 import pytest
@@ -14,6 +14,8 @@ from PIL import Image as PILImage
 from picat.schema import Catalogue, Image, new_image_id, store
 from picat.schema.clock import local_time_fields
 from picat.webapp import create_app
+
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
 
 BASE_TIME = float(int(time.time()) - 86400)  # yesterday: realistic for the slab scanner
 
@@ -84,3 +86,15 @@ def add_seed_picture(r: redis.Redis, catalogue: Catalogue) -> Callable[..., str]
         return str(seconds)
 
     return add
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless Chromium per test module (starting one costs about a second on 2 cores)."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

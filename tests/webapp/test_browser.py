@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ..conftest import CHROMIUM, CHROMIUM_ARGS, served
+from ..conftest import CHROMIUM, served
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -29,28 +29,24 @@ def live_url(app) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(live_url):
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 1100, "height": 800}, timezone_id="Asia/Tokyo"
-        )
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        problems: list[str] = []
+def page(live_url, browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems: list[str] = []
 
-        def on_console(message) -> None:
-            # A 400 is the gallery answering bad input as designed; anything else
-            # (a CSP violation, an htmx error, a 500) is a problem.
-            if message.type == "error" and "status of 400" not in message.text:
-                problems.append(message.text)
+    def on_console(message) -> None:
+        # A 400 is the gallery answering bad input as designed; anything else
+        # (a CSP violation, an htmx error, a 500) is a problem.
+        if message.type == "error" and "status of 400" not in message.text:
+            problems.append(message.text)
 
-        page.on("console", on_console)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.base_url = live_url
-        yield page
-        browser.close()
-        assert problems == [], problems
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.base_url = live_url
+    yield page
+    context.close()
+    assert problems == [], problems
 
 
 def _cards(page) -> int:

@@ -116,16 +116,17 @@ def test_forged_cursor_is_a_clear_400(client, add_picture):
 def test_count_and_new_banner(client, add_picture):
     first = add_picture(0, lux=300.0)
     add_picture(60, lux=1.0)
-    html = client.get("/count?lux_min=100").get_data(as_text=True)
+    html = client.get("/count?lux_min=100", headers=HX).get_data(as_text=True)
     assert "1 picture matches" in html
-    quiet = client.get(f"/new?lux_min=100&since={first.timestamp}")
+    quiet = client.get(f"/new?lux_min=100&since={first.timestamp}", headers=HX)
     assert quiet.get_data(as_text=True).strip() == ""
     add_picture(120, lux=400.0)
     add_picture(180, lux=500.0)
-    banner = client.get(f"/new?lux_min=100&since={first.timestamp}").get_data(as_text=True)
+    banner = client.get(f"/new?lux_min=100&since={first.timestamp}", headers=HX)
+    banner = banner.get_data(as_text=True)
     assert "2 new pictures" in banner
     assert 'hx-get="/results?lux_min=100"' in banner
-    assert client.get("/new?since=nan").status_code == 400
+    assert client.get("/new?since=nan", headers=HX).status_code == 400
 
 
 def test_banner_starts_from_the_newest_picture_shown(client, add_picture):

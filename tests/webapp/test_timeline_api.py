@@ -14,6 +14,8 @@ from picat.schema.timeline import _floor
 
 from .conftest import BASE_TIME
 
+HX = {"HX-Request": "true"}  # the charts are fragments: htmx asks for them
+
 BERLIN = ZoneInfo("Europe/Berlin")
 # Berlin leaves summer time on 2026-10-25: 03:00 CEST becomes 02:00 CET, a 25-hour day.
 DST_END = datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN).timestamp()
@@ -78,7 +80,7 @@ def test_api_auto_bucket_and_errors(client, add_picture):
 def test_timeline_fragment_draws_bars_that_link_to_their_range(client, add_picture):
     for i in range(12):
         add_picture(i * 3600, lux=10.0 * i)
-    html = client.get("/timeline?tz=Asia/Tokyo").get_data(as_text=True)
+    html = client.get("/timeline?tz=Asia/Tokyo", headers=HX).get_data(as_text=True)
     bars = re.findall(r'<a class="bar[^"]*" href="([^"]+)" data-filters="([^"]+)"', html)
     assert len(bars) >= 12
     href, filters = (value.replace("&amp;", "&") for value in bars[0])
@@ -91,7 +93,7 @@ def test_timeline_fragment_draws_bars_that_link_to_their_range(client, add_pictu
 
 def test_profile_fragment_links_cells_to_the_time_of_day(client, add_picture):
     add_picture(0, lux=300.0)
-    html = client.get("/profile?tz=UTC").get_data(as_text=True)
+    html = client.get("/profile?tz=UTC", headers=HX).get_data(as_text=True)
     cells = re.findall(r'<a class="cell" href="([^"]+)" data-filters="([^"]+)"', html)
     assert len(cells) == 1
     assert "tod_from=" in cells[0][1] and "from=" in cells[0][1]
@@ -102,7 +104,7 @@ def test_profile_fragment_links_cells_to_the_time_of_day(client, add_picture):
 def test_profile_shows_only_the_dates_of_a_short_range(client, add_picture):
     picture = add_picture(0)
     day = datetime.fromtimestamp(picture.timestamp, ZoneInfo("UTC")).date().isoformat()
-    html = client.get(f"/profile?from={day}T00:00&to={day}T23:59:59&tz=UTC").get_data(
+    html = client.get(f"/profile?from={day}T00:00&to={day}T23:59:59&tz=UTC", headers=HX).get_data(
         as_text=True
     )
     assert html.count('class="tick day"') == 1 and "last 1 days" not in html
