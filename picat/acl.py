@@ -60,6 +60,8 @@ _SCHEMA = (
 )
 _SUMMARY = ("+zadd", "+hincrby")
 """What a writer adds to the catalogue's summary in the MULTI of each picture."""
+_WALK = ("+zrange", "+zmscore", "+hmget")
+"""What the gallery's `picat_walk` function reads of the summary."""
 
 
 # The gallery's sessions (strings) and login failures (sorted sets), on their own keys.
@@ -87,6 +89,8 @@ class Role:
     """Commands and keys (named after `Catalogue.state_prefix`) of a selector for retention's
     keys, e.g. `("+hmget", "%R~storage")`: those commands on those keys only."""
     gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
+    summary: tuple[str, ...] = ()
+    """Commands of a selector for the catalogue's summary keys (`schema/summary.py`) only."""
 
     @property
     def user(self) -> str:
@@ -102,10 +106,11 @@ ROLES: tuple[Role, ...] = (
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
         (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+time", "+del", "+hset",
-         "+pexpireat", "+hmget", *_SUMMARY),
+         "+pexpireat", "+hmget"),
         "%W~",
         # What retention last measured, quoted when Redis is full (no INFO, no FT.* here).
         state=("+hmget", "%R~storage"),
+        summary=_SUMMARY,
     ),
     Role(
         "web",
@@ -129,14 +134,12 @@ ROLES: tuple[Role, ...] = (
             "+del",
             "+persist",
             "+pexpireat",
-            *_SUMMARY,
-            "+zrange",
-            "+zmscore",
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
         state=_RETENTION,
         gallery_logins=True,
+        summary=(*_SUMMARY, *_WALK, "+exists", "+fcall_ro"),
     ),
     Role(
         "admin",
@@ -161,6 +164,7 @@ ROLES: tuple[Role, ...] = (
         _SCHEMA,
         index_versions=True,
         state=_RETENTION,
+        summary=("+@read", "+@write", "+@keyspace", "-@dangerous", "-@scripting", "+fcall_ro"),
         gallery_logins=True,
     ),
 )
@@ -181,7 +185,9 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
     hashes_pattern = _glob(catalogue.prefix) + "*"
     out = ["reset", "on", *(f"#{h}" for h in hashes), *role.commands]
     out.append(role.hash_access + hashes_pattern)
-    out.append("~" + _glob(summary.key_pattern(catalogue)[:-1]) + "*")
+    if role.summary:
+        keys = "~" + _glob(summary.key_pattern(catalogue)[:-1]) + "*"
+        out.append("(" + " ".join([*role.summary, keys]) + ")")
     if role.state:
         selector = [
             part if part.startswith("+") else part.replace("~", "~" + _glob(catalogue.state_prefix))
