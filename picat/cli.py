@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "up": "picat.up",
     "acl": "picat.acl",
     "retention": "picat.retention",
+    "status": "picat.status",
     "timelapse": "picat.timelapse.command",
     "service": "picat.units",
     "doctor": "picat.doctor",

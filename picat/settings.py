@@ -113,8 +113,13 @@ def load_settings() -> Settings:
         redis_port=env_setting(
             "PICAT_REDIS_PORT", DEFAULT_REDIS_PORT, port_number, "a TCP port number 1-65535"
         ),
-        memory_budget=env_setting(
-            "PICAT_MEMORY_BUDGET", None, byte_size,
-            "a size of at least 32MB such as 2GB, 500MB or 1.5GiB",
-        ),
+        memory_budget=memory_budget(),
+    )
+
+
+def memory_budget() -> int | None:
+    """`PICAT_MEMORY_BUDGET` in bytes, None when unset."""
+    return env_setting(
+        "PICAT_MEMORY_BUDGET", None, byte_size,
+        "a size of at least 32MB such as 2GB, 500MB or 1.5GiB",
     )

@@ -35,10 +35,8 @@ from .replies import text
 
 log = logging.getLogger("picat.retention")
 
-HIGH_WATER = 0.90
-"""Pruning starts when used memory reaches this share of the budget..."""
-LOW_WATER = 0.80
-"""...and deletes until it is under this one, so it runs now and then, not at every write."""
+HIGH_WATER = storage.HIGH_WATER
+LOW_WATER = storage.LOW_WATER
 BATCH = 200
 TICK = 0.25
 """Seconds between two looks at used memory: fast capture adds a few MB a tick at most."""
