@@ -21,10 +21,20 @@ from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .replies import text
 
 GB = 1e9
-HIGH_WATER = 0.90
-"""Retention starts pruning when used memory reaches this share of the budget..."""
-LOW_WATER = 0.80
-"""...and deletes until it is under this one, so it runs now and then, not at every write."""
+HEADROOM_SHARE = 0.10
+HEADROOM_BYTES = 32 * 10**6
+"""Room retention leaves under the budget: 10 % of it, and at least two of capture's
+16 MB write batches (what can arrive between two looks of retention), but never more
+than half the budget."""
+PRUNE_SHARE = 0.10
+"""Once started, retention deletes 10 % of the budget more, so it runs now and then."""
+
+
+def water_marks(budget: int) -> tuple[int, int]:
+    """(high, low): retention starts at `high` bytes used and deletes down to `low`."""
+    headroom = min(max(HEADROOM_SHARE * budget, HEADROOM_BYTES), 0.5 * budget)
+    high = budget - headroom
+    return int(high), int(high - PRUNE_SHARE * budget)
 
 
 def size(n: float) -> str:
@@ -73,10 +83,6 @@ def no_budget_warning(current: Memory, setting: int | None) -> str | None:
     )
 
 
-def _count(r: redis.Redis, catalogue: Catalogue, query: str) -> int:
-    return int(r.execute_command("FT.SEARCH", catalogue.index, query, "LIMIT", "0", "0")[0])
-
-
 @dataclass(frozen=True)
 class Holdings:
     pictures: int
@@ -85,8 +91,11 @@ class Holdings:
 
 def holdings(r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE) -> Holdings:
     """How many pictures the index holds, and how many of them are kept (no expiry)."""
-    pictures = _count(r, catalogue, "*")
-    return Holdings(pictures, pictures - _count(r, catalogue, "@expires_at:[-inf +inf]"))
+    with r.pipeline(transaction=True) as pipe:  # one moment: retention may be deleting
+        for query in ("*", "@expires_at:[-inf +inf]"):
+            pipe.execute_command("FT.SEARCH", catalogue.index, query, "LIMIT", "0", "0")
+        everything, expiring = pipe.execute()
+    return Holdings(int(everything[0]), int(everything[0]) - int(expiring[0]))
 
 
 STATUS_FIELDS = ("used", "budget", "kept", "at")
@@ -215,10 +224,10 @@ class Report:
 
     @property
     def holds_pictures(self) -> int | None:
-        """Pictures the budget holds at today's average size (retention starts at 90 %)."""
+        """Pictures the budget holds at today's average size, up to where retention starts."""
         if self.budget is None or not self.bytes_per_picture:
             return None
-        return int(HIGH_WATER * self.budget / self.bytes_per_picture)
+        return int(water_marks(self.budget)[0] / self.bytes_per_picture)
 
     @property
     def holds_days(self) -> float | None:
