@@ -27,6 +27,7 @@ COMMAND_MODULES = {
     "passwd": "picat.webapp.commands",
     "up": "picat.up",
     "acl": "picat.acl",
+    "store": "picat.store_command",
     "retention": "picat.retention",
     "status": "picat.status",
     "timelapse": "picat.timelapse.command",

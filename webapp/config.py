@@ -70,11 +70,12 @@ def _whole_number(name: str, default: int, low: int, high: int) -> int:
 
 
 def gallery_limits() -> dict[str, int | None]:
-    """`PICAT_BULK_BATCH`, `PICAT_HEATMAP_DAYS` and `PICAT_MEMORY_BUDGET`, checked once when
-    the app is made, so a bad value stops `picat web` with a message instead of being
-    ignored."""
+    """`PICAT_BULK_BATCH`, `PICAT_HEATMAP_DAYS`, `IMAGE_STORE_PRESIGN` and
+    `PICAT_MEMORY_BUDGET`, checked once when the app is made, so a bad value stops
+    `picat web` with a message instead of being ignored."""
     return {
         "PICAT_MEMORY_BUDGET": memory_budget(),
         "PICAT_BULK_BATCH": _whole_number("PICAT_BULK_BATCH", DEFAULT_BATCH, 1, 10_000),
         "PICAT_HEATMAP_DAYS": _whole_number("PICAT_HEATMAP_DAYS", DEFAULT_DAYS, 1, MAX_DAYS),
+        "IMAGE_STORE_PRESIGN": _whole_number("IMAGE_STORE_PRESIGN", 0, 0, 7 * 86400),
     }
