@@ -13,7 +13,7 @@ from pathlib import Path
 import redis
 
 from picat.schema import DEFAULT_CATALOGUE, index
-from picat.settings import Settings, safe_url
+from picat.settings import Settings, picture_limits, safe_url
 
 from .config import load_capture_config
 from .durable import NotDurable, connect_single
@@ -39,7 +39,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
-        report = import_files(r, paths, config.camera_id, config.image_ttl, config.thumbnail_size)
+        report = import_files(r, paths, config.camera_id, config.image_ttl, config.thumbnail_size,
+                              limits=picture_limits())
     except redis.ConnectionError as exc:
         print(
             f"picat import: cannot reach Redis at {safe_url(settings.effective_redis_url)} ({exc})",

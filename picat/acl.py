@@ -104,6 +104,7 @@ ROLES: tuple[Role, ...] = (
             "+unwatch",
             "+exists",
             "+hget",
+            "+hstrlen",
             "+hmget",
             "+pttl",
             "+fcall_ro",
