@@ -107,7 +107,7 @@ def _positive_seconds(text: str) -> float:
 def load_capture_config(settings: Settings) -> CaptureConfig:
     """Read the capture variables; defaults suit a Pi with a Camera Module 3."""
     config = _read_capture_config(settings)
-    width, height = config.resolution
+    width, height = config.resolution or (0, 0)  # None: the sensor mode the camera picks
     limits = picture_limits()
     if width * height > limits.max_pixels:
         raise SystemExit(

@@ -217,7 +217,9 @@ class _Writer:
         self.thread.join()
 
 
-def _decode(item: _File, thumbnail_size: int, limits: PictureLimits) -> Described | str:
+def _decode(
+    item: _File, thumbnail_size: int, limits: PictureLimits = DEFAULT_PICTURE_LIMITS
+) -> Described | str:
     """A worker's job: the description of a file to decode, or the reason it is rejected.
 
     A worker process is given the file without its bytes and reads it again: through
