@@ -13,7 +13,7 @@ import logging
 import shutil
 import threading
 
-from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, new_image_id
+from picat.schema import Catalogue, Image, new_image_id
 from picat.schema.clock import EARLIEST, LATEST, local_time_fields
 from picat.settings import Settings
 
@@ -143,9 +143,10 @@ def make_service(
     config: CaptureConfig,
     camera: Camera,
     trigger: Trigger,
-    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    catalogue: Catalogue | None = None,
 ) -> CaptureService:
-    """Wire a service to Redis and the spool from the settings."""
+    """Wire a service to Redis, the spool and the image store from the settings."""
+    catalogue = catalogue or settings.catalogue()
     spool = Spool(config.spool_dir, config.spool_max_bytes)
     writer = DurableWriter(connect_single(settings.effective_redis_url), catalogue)
     return CaptureService(
@@ -159,7 +160,7 @@ def run_capture(
     config: CaptureConfig,
     stop: threading.Event,
     camera: str = "auto",
-    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    catalogue: Catalogue | None = None,
 ) -> None:
     """Capture on the interval trigger until `stop` is set; spools through Redis outages."""
     source = open_camera(camera, config)

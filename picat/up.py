@@ -5,7 +5,8 @@ at once. One background thread waits for Redis to load its data (minutes for a b
 catalogue: the gallery answers 503 with the progress meanwhile) and applies the
 index; another captures from the start (the Pi camera if picamera2 is there, a
 simulated camera otherwise; pictures wait in the spool until Redis takes them),
-until Ctrl-C or SIGTERM.
+until Ctrl-C or SIGTERM. With originals outside Redis (`IMAGE_STORE`), a third
+thread sweeps orphan blobs every hour.
 
 If capture fails for any reason (camera error, busy spool, a bug), the whole
 process stops with status 1 instead of serving a gallery that no longer grows:
@@ -21,7 +22,7 @@ import signal
 import sys
 import threading
 
-from picat import embedded
+from picat import embedded, retention
 from picat.capture.config import CaptureConfig
 from picat.settings import Settings, port_number
 from picat.signals import sigterm_as_interrupt
@@ -114,6 +115,7 @@ class _Startup(threading.Thread):
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from picat.capture.config import load_capture_config
+    from picat.timelapse.settings import video_folder
     from picat.webapp import create_app
     from picat.webapp.authconfig import load_auth_settings
     from picat.webapp.config import load_web_settings
@@ -145,18 +147,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
         url = settings.effective_redis_url
         stop = threading.Event()
+        catalogue = settings.catalogue()
+        if catalogue.originals is not None:
+            from picat.store_command import sweep_periodically
+
+            threading.Thread(target=sweep_periodically, args=(url, catalogue, stop),
+                             name="sweep", daemon=True).start()
         threads: list[_Startup | _CaptureThread] = [_Startup(settings, server, stop)]
         if config is not None:
             threads.append(_CaptureThread(settings, config, stop, camera))
         for thread in threads:
             thread.start()
             stack.callback(thread.join, 30)
+        stack.callback(retention.start(settings, stop).join, 10)
         stack.callback(stop.set)
         try:
             log.info("gallery on http://%s:%d/", host, port)
             app = create_app(
-                url, secret_key=web.secret_key,
+                url, catalogue=catalogue, secret_key=web.secret_key,
                 auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
+                PICAT_TIMELAPSE_DIR=video_folder(settings.data_dir),
             )
             serve(app, host, port)
         except KeyboardInterrupt:

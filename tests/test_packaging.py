@@ -12,7 +12,7 @@ PROBE = """
 import importlib.util, sys
 import schema
 assert schema.Schema(int).validate(3) == 3, "PyPI schema broken"
-import picat.schema, picat.capture, picat.webapp
+import picat.schema, picat.capture, picat.webapp, picat.timelapse
 assert picat.schema.Catalogue().key("1681843615") == "image:1681843615"
 print(schema.__file__)
 print(importlib.util.find_spec("capture"))

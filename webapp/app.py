@@ -22,6 +22,7 @@ from . import (
     picture,
     security,
     templating,
+    timelapse,
     timeline,
 )
 from .config import gallery_limits
@@ -72,6 +73,7 @@ def create_app(
     templating.install(app)
     for module in (gallery, picture, images, api, timeline, bulk):
         app.register_blueprint(module.bp)
+    timelapse.install(app)
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (JSON, images, CSS):
     # answered, that is one 404 less in their consoles.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))

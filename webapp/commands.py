@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 
+from picat import retention
 from picat.settings import Settings
 
 from . import passwd_command
@@ -12,6 +14,8 @@ from .config import DEFAULT_HOST, DEFAULT_PORT
 
 
 def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    from picat.timelapse.settings import video_folder
+
     from .app import create_app
     from .authconfig import load_auth_settings
     from .config import load_web_settings
@@ -21,15 +25,20 @@ def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or web.host
     access = load_auth_settings(host, no_auth=args.no_auth)
     app = create_app(
-        settings.effective_redis_url, secret_key=web.secret_key,
+        settings.effective_redis_url, catalogue=settings.catalogue(), secret_key=web.secret_key,
         auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
+        PICAT_TIMELAPSE_DIR=video_folder(settings.data_dir),
     )
+    stop = threading.Event()
+    retention.start(settings, stop)  # one process prunes at a time (a lease in Redis)
     try:
         serve(app, host, args.port or web.port)
     except OSError as exc:
         print(f"picat web: cannot listen on {args.host or web.host}:{args.port or web.port}: "
               f"{exc.strerror or exc}", file=sys.stderr)
         return 1
+    finally:
+        stop.set()
     return 0
 
 

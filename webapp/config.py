@@ -70,13 +70,14 @@ def _whole_number(name: str, default: int, low: int, high: int) -> int:
 
 
 def gallery_limits() -> dict[str, int]:
-    """`PICAT_BULK_BATCH`, `PICAT_HEATMAP_DAYS` and the picture limits, checked once when
-    the app is made, so a bad value stops `picat web` with a message instead of being
-    ignored."""
+    """`PICAT_BULK_BATCH`, `PICAT_HEATMAP_DAYS`, `IMAGE_STORE_PRESIGN` and the picture limits,
+    checked once when the app is made, so a bad value stops `picat web` with a message
+    instead of being ignored."""
     pictures = picture_limits()
     return {
         "PICAT_MAX_PICTURE_BYTES": pictures.max_bytes,
         "PICAT_MAX_PICTURE_PIXELS": pictures.max_pixels,
         "PICAT_BULK_BATCH": _whole_number("PICAT_BULK_BATCH", DEFAULT_BATCH, 1, 10_000),
         "PICAT_HEATMAP_DAYS": _whole_number("PICAT_HEATMAP_DAYS", DEFAULT_DAYS, 1, MAX_DAYS),
+        "IMAGE_STORE_PRESIGN": _whole_number("IMAGE_STORE_PRESIGN", 0, 0, 7 * 86400),
     }

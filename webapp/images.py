@@ -15,8 +15,9 @@ import redis
 from flask import Blueprint, Response, abort, current_app, request
 
 from picat.schema import IMAGE_DATA, THUMBNAIL, Image, store
+from picat.schema.originals import StoreUnavailable
 
-from . import media
+from . import media, originals
 from .context import gallery
 from .lookup import image_or_404
 
@@ -59,6 +60,8 @@ def _full(image_id: str, variant: str) -> Response:
     cached = _not_modified(image, variant)
     if cached is not None:
         return cached
+    if image.blob_key:
+        return _from_store(image, variant)
     app = gallery()
     _refuse_if_too_large(image)
     data = store.load_blob(app.redis, image.pk, IMAGE_DATA, app.catalogue)
@@ -79,6 +82,17 @@ def _refuse_if_too_large(image: Image) -> None:
         abort(422, f"Picture {image.pk} is {size / 2**20:.0f} MB, more than the gallery serves "
                    f"(PICAT_MAX_PICTURE_MB {limit / 2**20:g}): read it with redis-cli "
                    f"(HGET {app.catalogue.key(image.pk)} image_data).")
+
+
+def _from_store(image: Image, variant: str) -> Response:
+    """An original kept in a folder or bucket: streamed, or a presigned redirect."""
+    moved = originals.presigned(image, variant)
+    if moved is not None:
+        return moved
+    blob = originals.open_or_abort(image)
+    response = _media_response(image, variant, blob.chunks, media.served_type(image.mime_type))
+    response.content_length = blob.size
+    return response.make_conditional(request, accept_ranges=True, complete_length=blob.size)
 
 
 @bp.get("/images/<image_id>/image")
@@ -115,8 +129,12 @@ def thumbnail(image_id: str) -> Response:
     app = gallery()
     data = store.load_blob(app.redis, image.pk, THUMBNAIL, app.catalogue)
     if data is None:
-        _refuse_if_too_large(image)
-        full = store.load_blob(app.redis, image.pk, IMAGE_DATA, app.catalogue)
+        if not image.blob_key:
+            _refuse_if_too_large(image)
+        try:
+            full = store.load_original(app.redis, image, app.catalogue)
+        except StoreUnavailable:
+            abort(503, "The image store does not answer: try again in a moment.")
         try:
             data = media.make_thumbnail(full, current_app.config["PICAT_MAX_PICTURE_PIXELS"]
                                         ) if full else None
@@ -125,6 +143,7 @@ def thumbnail(image_id: str) -> Response:
                        "(PICAT_MAX_PICTURE_MEGAPIXELS).")
         if data is None:
             abort(404, f"Picture {image.pk} cannot be shown as a thumbnail.")
+        # Redis full: shown all the same, stored on a later view once there is room.
         _keep_thumbnail(image.pk, data)
     response = _media_response(image, "thumbnail", data, media.sniffed_type(data))
     return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
