@@ -59,6 +59,9 @@ _SCHEMA = (
 # The gallery's sessions (strings) and login failures (sorted sets), on their own keys.
 _LOGINS = ("+get", "+set", "+del", "+expire", "+zadd", "+zrem", "+zcard", "+zrange",
            "+zremrangebyscore", "+multi", "+exec")
+# The gallery's timelapse jobs (hashes, a lease string, a sorted set), on their own keys.
+_TIMELAPSES = ("+hset", "+hget", "+hmget", "+hgetall", "+hdel", "+exists", "+pttl", "+expire",
+               "+set", "+del", "+zadd", "+zrange", "+zrevrange", "+zrem", "+multi", "+exec")
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Role:
     index_commands: tuple[str, ...] = ()
     index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
     gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
+    gallery_timelapses: bool = False  # may keep the gallery's timelapse jobs
 
     @property
     def user(self) -> str:
@@ -116,6 +120,7 @@ ROLES: tuple[Role, ...] = (
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
         gallery_logins=True,
+        gallery_timelapses=True,
     ),
     Role(
         "admin",
@@ -140,6 +145,7 @@ ROLES: tuple[Role, ...] = (
         _SCHEMA,
         index_versions=True,
         gallery_logins=True,
+        gallery_timelapses=True,
     ),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)
@@ -168,6 +174,9 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
         out.append("(" + " ".join(selector) + ")")
     if role.gallery_logins:
         out.append("(" + " ".join([*_LOGINS, f"~{_glob(catalogue.auth_prefix)}*"]) + ")")
+    if role.gallery_timelapses:
+        keys = f"~{_glob(catalogue.timelapse_prefix)}*"
+        out.append("(" + " ".join([*_TIMELAPSES, keys]) + ")")
     return out
 
 
