@@ -106,6 +106,8 @@ class Job:
     bytes: int
     error: str
     expires: float | None
+    skipped: int = 0
+    """Pictures left out because they had gone or did not decode."""
 
     @classmethod
     def from_hash(cls, job_id: str, fields: dict[bytes, bytes], pttl: int) -> Job:
@@ -129,6 +131,7 @@ class Job:
             bytes=int(_number(get("bytes"))),
             error=_text(get("error")),
             expires=time.time() + pttl / 1000 if pttl > 0 else None,
+            skipped=int(_number(get("skipped"))),
         )
 
     @property
@@ -164,6 +167,7 @@ class Job:
             "finished": self.finished,
             "expires": self.expires,
             "error": self.error or None,
+            "skipped": self.skipped,
         }
 
 
@@ -385,7 +389,7 @@ class Jobs:
             part.replace(final)
             self._finish(
                 job_id, Status.DONE, done=progress.done, bytes=final.stat().st_size,
-                fps=round(progress.fps, 3),
+                fps=round(progress.fps, 3), skipped=progress.skipped,
             )
         except Stopped:
             part.unlink(missing_ok=True)
