@@ -6,7 +6,7 @@ photos weigh, `bench.photos`) in a private Redis, one a minute, then makes a
 child process (`picat.timelapse.make`, as the gallery's worker runs it: frames
 chosen through the index, bytes read from Redis one picture at a time, H.264
 with libx264). Each child reports its frames a second and its peak resident
-memory (`ru_maxrss`), and its resident memory at every tenth of the run and after
+memory (`VmHWM`), and its resident memory at every tenth of the run and after
 closing the file, so a curve that stays flat shows memory does not grow with the
 frame count.
 """
@@ -38,6 +38,16 @@ def _rss_mb() -> float:
     return pages * resource.getpagesize() / 1e6
 
 
+def _peak_rss_mb() -> float:
+    """`VmHWM`, this process's own peak. Not `ru_maxrss`: Linux carries that across
+    `execve`, so a child started by a big parent would report the parent's size."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1000
+    raise LookupError("no VmHWM in /proc/self/status")
+
+
 def child(url: str, frames: int, out: Path) -> dict[str, object]:
     """One timelapse of the first `frames` pictures; what it cost."""
     from picat.schema import connect
@@ -64,7 +74,7 @@ def child(url: str, frames: int, out: Path) -> dict[str, object]:
     return {
         "frames": progress.done, "seconds": round(seconds, 2),
         "fps": round(progress.done / seconds, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000, 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
         "rss_mb_every_tenth": samples, "video_mb": round(out.stat().st_size / 1e6, 1),
     }
 
