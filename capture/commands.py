@@ -77,9 +77,10 @@ def _cmd_capture(args: argparse.Namespace, settings: Settings) -> int:
         stopped.set()
         watched.close()
     if args.once and not emptied:
+        why = service.uploader.outage or "Redis did not take it"
         print(
-            f"picat capture: the picture is kept in {config.spool_dir} because Redis did not "
-            "take it; the next `picat capture` stores it",
+            f"picat capture: the picture is kept in {config.spool_dir} because {why}; "
+            "the next `picat capture` stores it",
             file=sys.stderr,
         )
         return 1

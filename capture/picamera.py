@@ -50,7 +50,12 @@ CAMERA_DEVICE = re.compile(r"/dev/(media|video)\d+")
 
 
 class CameraUnavailable(RuntimeError):
-    """picamera2 cannot be used on this machine; the message says why and what to do."""
+    """picamera2 cannot be used on this machine: `cause`, and `fix`, what to do about it."""
+
+    def __init__(self, cause: str, fix: str) -> None:
+        super().__init__(f"{cause}. Fix: {fix}")
+        self.cause = cause
+        self.fix = fix
 
 
 class CameraStalled(RuntimeError):
@@ -59,7 +64,8 @@ class CameraStalled(RuntimeError):
 
 SYSTEM_PICAMERA2 = (
     "install it from Raspberry Pi OS (`sudo apt install -y python3-picamera2`, never from "
-    "PyPI) and make the venv see it: `python3 -m venv --system-site-packages .venv`"
+    "PyPI) and make the venv see it (`python3 -m venv --system-site-packages .venv`), or "
+    "use --camera simulated"
 )
 
 
@@ -68,17 +74,15 @@ def import_picamera2() -> Any:
     try:
         from picamera2 import Picamera2
     except ImportError as exc:
-        raise CameraUnavailable(
-            f"picamera2 cannot be imported ({exc}): {SYSTEM_PICAMERA2}"
-        ) from exc
+        raise CameraUnavailable(f"picamera2 cannot be imported ({exc})", SYSTEM_PICAMERA2) from exc
     except ValueError as exc:
         # apt's simplejpeg (imported by picamera2) built for numpy 1.x meeting numpy 2.x.
         raise CameraUnavailable(
             f"importing picamera2 failed: {exc}. numpy {np.__version__} "
             f"({Path(np.__file__).parent}) is not the numpy Raspberry Pi OS built picamera2 "
-            "and simplejpeg against. "
-            "Fix: `.venv/bin/pip install -e '.[pi]'`, which keeps numpy below 2 on Bookworm "
-            "(or `.venv/bin/pip install 'numpy<2'`)"
+            "and simplejpeg against",
+            "`.venv/bin/pip install -e '.[pi]'`, which keeps numpy below 2 on Bookworm "
+            "(or `.venv/bin/pip install 'numpy<2'`)",
         ) from exc
     return Picamera2
 
@@ -120,23 +124,25 @@ def open_picamera2(proc: Path = Path("/proc")) -> Any:
     except IndexError as exc:
         # picamera2 indexes its (empty) list of cameras before opening one.
         raise CameraUnavailable(
-            "no camera connected: libcamera lists no camera. Fix: power off, reseat the ribbon "
-            "cable (contacts facing the right way at both ends), check `rpicam-hello "
-            "--list-cameras`, and keep camera_auto_detect=1 in /boot/firmware/config.txt"
+            "no camera connected: libcamera lists no camera",
+            "power off, reseat the ribbon cable (contacts facing the right way at both ends), "
+            "check `rpicam-hello --list-cameras`, and keep camera_auto_detect=1 in "
+            "/boot/firmware/config.txt",
         ) from exc
     except RuntimeError as exc:
         holders = camera_holders(proc)
         if holders:
             pid, name, device = holders[0]
             raise CameraUnavailable(
-                f"camera busy in process {pid} ({name}, holding {device}): only one process can "
-                f"use the camera. Fix: stop it (`kill {pid}`, or `systemctl --user stop "
-                "picat-capture` if it is the service), then try again"
+                f"camera busy in process {pid} ({name}, holding {device}): only one process "
+                "can use the camera",
+                f"stop it (`kill {pid}`, or `systemctl --user stop picat-capture` if it is the "
+                "service), then try again",
             ) from exc
         raise CameraUnavailable(
-            f"the camera cannot be opened ({_causes(exc)}). If another process uses it, "
-            "`sudo fuser -v /dev/media* /dev/video*` names it; otherwise check the cable and "
-            "`rpicam-hello --list-cameras`"
+            f"the camera cannot be opened ({_causes(exc)})",
+            "if another process uses it, `sudo fuser -v /dev/media* /dev/video*` names it; "
+            "otherwise check the cable and `rpicam-hello --list-cameras`",
         ) from exc
 
 

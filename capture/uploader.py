@@ -28,7 +28,7 @@ from pathlib import Path
 
 import redis
 
-from picat.schema import Catalogue
+from picat.schema import Catalogue, storage
 
 from .durable import Acknowledgement, DurableWriter, NotDurable
 from .spool import ACKED_SUFFIX, Capture, Spool, SpoolCorrupt
@@ -60,6 +60,8 @@ class Uploader:
         self.catalogue = catalogue
         self.wake = threading.Event()
         self.outage: str | None = None
+        """Why Redis is not taking pictures now, None while it is."""
+        self._outage_kind = ""
         self._unconfirmed: dict[Path, Acknowledgement] = {}
         """Files acknowledged by Redis in this process whose WAITAOF has not returned yet."""
 
@@ -138,16 +140,28 @@ class Uploader:
                 stored += 1
         return stored
 
+    def _why(self, exc: Exception) -> str:
+        """Why Redis did not take the pictures, in words a user can act on."""
+        if isinstance(exc, redis.exceptions.OutOfMemoryError):
+            try:
+                return storage.out_of_memory_message(self.writer.r, self.catalogue)
+            except redis.RedisError:
+                pass
+        if isinstance(exc, redis.BusyLoadingError):
+            return "Redis is loading its data after a restart"
+        return f"Redis is unreachable or refused the write ({exc or type(exc).__name__})"
+
     def try_drain(self) -> bool:
         """One attempt; True when the spool was emptied, False when Redis failed us."""
         try:
             stored = self.drain_once()
         except (redis.RedisError, NotDurable) as exc:
-            if self.outage is None:
-                self.outage = str(exc) or type(exc).__name__
+            kind = type(exc).__name__
+            if self.outage is None or kind != self._outage_kind:
+                self.outage, self._outage_kind = self._why(exc), kind
                 log.warning(
-                    "Redis is unreachable or refused the write (%s): captures stay in %s "
-                    "and are replayed when it is back", self.outage, self.spool.directory,
+                    "%s: captures stay in %s and are replayed when Redis takes them",
+                    self.outage, self.spool.directory,
                 )
             return False
         if self.outage is not None:

@@ -64,6 +64,12 @@ _TIMELAPSES = ("+hset", "+hget", "+hmget", "+hgetall", "+hdel", "+exists", "+ptt
                "+set", "+del", "+zadd", "+zrange", "+zrevrange", "+zrem", "+multi", "+exec")
 
 
+# Retention by size: its lease (taken, renewed under WATCH, released) and the numbers it
+# publishes for capture's out-of-memory message.
+_RETENTION = ("+set", "+get", "+pexpire", "+del", "+watch", "+hset", "~retention-lease",
+              "~storage")
+
+
 @dataclass(frozen=True)
 class Role:
     """One Redis user: its commands, its access to the hashes, its index commands."""
@@ -74,6 +80,9 @@ class Role:
     hash_access: str  # "%W~" write-only or "~" read-write, on the catalogue's hashes
     index_commands: tuple[str, ...] = ()
     index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
+    state: tuple[str, ...] = ()
+    """Commands and keys (named after `Catalogue.state_prefix`) of a selector for retention's
+    keys, e.g. `("+hmget", "%R~storage")`: those commands on those keys only."""
     gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
     gallery_timelapses: bool = False  # may keep the gallery's timelapse jobs
 
@@ -91,8 +100,10 @@ ROLES: tuple[Role, ...] = (
         "capture",
         "Pis and `picat capture`: write and expire picture hashes, confirm with WAITAOF",
         (*_CLIENT, "+client|info", "+client|setname", "+waitaof", "+time", "+del", "+hset",
-         "+pexpireat"),
+         "+pexpireat", "+hmget"),
         "%W~",
+        # What retention last measured, quoted when Redis is full (no INFO, no FT.* here).
+        state=("+hmget", "%R~storage"),
     ),
     Role(
         "web",
@@ -119,6 +130,7 @@ ROLES: tuple[Role, ...] = (
         ),
         "~",
         ("+ft.search", "+ft.aggregate", "+ft.info"),
+        state=_RETENTION,
         gallery_logins=True,
         gallery_timelapses=True,
     ),
@@ -144,6 +156,7 @@ ROLES: tuple[Role, ...] = (
         "~",
         _SCHEMA,
         index_versions=True,
+        state=_RETENTION,
         gallery_logins=True,
         gallery_timelapses=True,
     ),
@@ -165,6 +178,12 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
     hashes_pattern = _glob(catalogue.prefix) + "*"
     out = ["reset", "on", *(f"#{h}" for h in hashes), *role.commands]
     out.append(role.hash_access + hashes_pattern)
+    if role.state:
+        selector = [
+            part if part.startswith("+") else part.replace("~", "~" + _glob(catalogue.state_prefix))
+            for part in role.state
+        ]
+        out.append("(" + " ".join(selector) + ")")
     if role.index_commands:
         names = [f"~{_glob(catalogue.index)}"]
         if role.index_versions:

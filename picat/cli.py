@@ -27,8 +27,10 @@ COMMAND_MODULES = {
     "passwd": "picat.webapp.commands",
     "up": "picat.up",
     "acl": "picat.acl",
+    "retention": "picat.retention",
     "timelapse": "picat.timelapse.command",
     "service": "picat.units",
+    "doctor": "picat.doctor",
 }
 """The module that registers each command. Running one command loads only its
 module: `picat import` has no use for Flask and the gallery, a third of its

@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 
-from picat import embedded
+from picat import embedded, retention
 from picat.capture.config import CaptureConfig
 from picat.settings import Settings, port_number
 from picat.signals import sigterm_as_interrupt
@@ -152,6 +152,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for thread in threads:
             thread.start()
             stack.callback(thread.join, 30)
+        stack.callback(retention.start(settings, stop).join, 10)
         stack.callback(stop.set)
         try:
             log.info("gallery on http://%s:%d/", host, port)

@@ -5,13 +5,11 @@ the index whose name is not an image id are stepped past, never touched), so a b
 operation can never touch a key outside the catalogue's prefix.
 
 A "kept" picture is one without a TTL (the gallery shows it as never expiring).
-Deleting without `include_kept` uses `PEXPIREAT key 1 XX`: a timestamp in the past
-deletes the key at once, and `XX` makes Redis skip a key that has no expiry, so
-the check and the delete are one atomic command per key, even if someone keeps the
-picture at the same moment. "All matching" works through the index a batch at a
-time: deleted or kept pictures leave the query's results, so each batch asks for
-the first `batch` ids again (after those that stay), and the caller repeats until a
-step reaches the end of the matches.
+Deleting goes through `store.delete_pictures`, the one delete every path uses;
+without `include_kept` it spares kept pictures atomically (see there). "All
+matching" works through the index a batch at a time: deleted or kept pictures leave
+the query's results, so each batch asks for the first `batch` ids again (after those
+that stay), and the caller repeats until a step reaches the end of the matches.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from dataclasses import dataclass
 
 import redis
 
+from . import store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
 from .query import Filters
@@ -29,7 +28,6 @@ from .query.numbers import Range
 from .query.text import EXPIRES_AT, TIMESTAMP, Constraints
 
 DEFAULT_BATCH = 500
-_PAST_MS = 1  # PEXPIREAT to 1 ms after the epoch: "already expired", deleted at once
 
 
 @dataclass(frozen=True)
@@ -63,23 +61,12 @@ def delete_ids(
     batch: int = DEFAULT_BATCH,
     catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> Tally:
-    """Delete these pictures; kept ones (no TTL) only when `include_kept`."""
+    """Delete these pictures (through `store.delete_pictures`); kept ones (no TTL) only when
+    `include_kept`."""
     total = Tally()
     for ids in chunks(image_ids, batch):
-        keys = [catalogue.key(image_id) for image_id in ids]
-        with r.pipeline(transaction=False) as pipe:
-            for key in keys:
-                if include_kept:
-                    pipe.delete(key)
-                else:
-                    pipe.pexpireat(key, _PAST_MS, xx=True)
-                    pipe.exists(key)
-            replies = pipe.execute()
-        if include_kept:
-            total += Tally(done=sum(int(n) for n in replies))
-        else:
-            done = sum(int(n) for n in replies[0::2])
-            total += Tally(done=done, kept=sum(int(n) for n in replies[1::2]))
+        deleted = store.delete_pictures(r, ids, include_kept=include_kept, catalogue=catalogue)
+        total += Tally(done=len(deleted.ids), kept=deleted.kept)
     return total
 
 

@@ -15,10 +15,25 @@ KEY_PREFIX = "image:"
 INDEX_NAME = "idx:images"
 
 
+STATE_PREFIX = "picat:"
+
+
 @dataclass(frozen=True)
 class Catalogue:
     prefix: str = KEY_PREFIX
     index: str = INDEX_NAME
+    state_prefix: str = STATE_PREFIX
+    """Keys that are not pictures: retention's lease and the storage numbers it publishes."""
+
+    @property
+    def status_key(self) -> str:
+        """A hash: memory used, budget, kept pictures, as retention last saw them."""
+        return self.state_prefix + "storage"
+
+    @property
+    def lease_key(self) -> str:
+        """Which process runs retention now (a token with a short expiry)."""
+        return self.state_prefix + "retention-lease"
 
     def key(self, image_id: str) -> str:
         """The hash key for an id; the id is validated first, so no user text leaks in."""

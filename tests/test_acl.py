@@ -22,7 +22,17 @@ from picat.capture.importer import import_files
 from picat.capture.spool import Capture
 from picat.embedded import EmbeddedRedis
 from picat.passwords import hash_password
-from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, loading, new_image_id, store
+from picat.schema import (
+    DEFAULT_CATALOGUE,
+    Image,
+    connect,
+    index,
+    loading,
+    new_image_id,
+    pruning,
+    storage,
+    store,
+)
 from picat.schema.query.commands import Runner
 from picat.webapp import create_app
 from picat.webapp.auth import Auth
@@ -326,3 +336,25 @@ def test_the_web_user_makes_a_timelapse(server: Server, tmp_path: Path) -> None:
     assert jobs.get(job.id).status is Status.DONE and jobs.list()[0].done == 3
     assert jobs.delete(job.id) and jobs.list() == []
     refused(server.login("web"), ("SET", "picat-timelapse:elsewhere", "1"))
+
+
+def test_retention_runs_with_web_or_admin_credentials_and_capture_quotes_its_numbers(
+    server: Server,
+) -> None:
+    index.apply(server.root)
+    start = time.time() - 1000
+    for n in range(40):
+        image = Image(pk=new_image_id(start + n), timestamp=start + n, expires_at=start + 9999)
+        store.save(server.root, image, os.urandom(200_000), None)
+    for role in ("web", "admin"):
+        r = server.login(role)
+        budget = int(storage.memory(server.root).used / 0.95)
+        retention = pruning.Retention(r, budget)
+        run = retention.step()
+        assert run is not None and run.ids, role
+        retention.lease.release()
+    capture = server.login("capture")
+    message = storage.out_of_memory_message(capture)
+    assert message.startswith("Redis is out of memory: "), message
+    assert ", 0 kept pictures; " in message, message
+    refused(capture, ("GET", DEFAULT_CATALOGUE.lease_key), ("INFO", "memory"))

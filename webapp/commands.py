@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 
+from picat import retention
 from picat.settings import Settings
 
 from . import passwd_command
@@ -27,12 +29,16 @@ def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
         auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
         PICAT_TIMELAPSE_DIR=video_folder(settings.data_dir),
     )
+    stop = threading.Event()
+    retention.start(settings, stop)  # one process prunes at a time (a lease in Redis)
     try:
         serve(app, host, args.port or web.port)
     except OSError as exc:
         print(f"picat web: cannot listen on {args.host or web.host}:{args.port or web.port}: "
               f"{exc.strerror or exc}", file=sys.stderr)
         return 1
+    finally:
+        stop.set()
     return 0
 
 

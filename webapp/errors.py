@@ -13,7 +13,7 @@ import redis
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from picat.schema import functions, loading
+from picat.schema import functions, loading, storage
 from picat.schema.query import QueryError, QueryTimeout
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,15 @@ def _loading(exc: redis.BusyLoadingError) -> Response:
     return response
 
 
+def _out_of_memory(exc: redis.exceptions.OutOfMemoryError) -> Response:
+    from .context import gallery
+
+    app = gallery()
+    message = storage.out_of_memory_message(app.redis, app.catalogue)
+    log.warning("Redis refused a write: %s", message)
+    return error_response(503, message + ". Deleting pictures frees memory.", "Redis is full")
+
+
 def _redis_error(exc: redis.ResponseError) -> Response:
     text = str(exc).lower()
     if "no such index" in text or "unknown index name" in text:
@@ -132,5 +141,6 @@ def install(app: Flask) -> None:
     app.register_error_handler(redis.BusyLoadingError, _loading)
     app.register_error_handler(redis.ConnectionError, _unreachable)
     app.register_error_handler(redis.TimeoutError, _unreachable)
+    app.register_error_handler(redis.exceptions.OutOfMemoryError, _out_of_memory)
     app.register_error_handler(redis.ResponseError, _redis_error)
     app.register_error_handler(Exception, _unexpected)

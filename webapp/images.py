@@ -8,8 +8,10 @@ made from the full image on first request and stored for the next.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
+import redis
 from flask import Blueprint, Response, abort, request
 
 from picat.schema import IMAGE_DATA, THUMBNAIL, Image, store
@@ -90,6 +92,8 @@ def thumbnail(image_id: str) -> Response:
         data = media.make_thumbnail(full) if full else None
         if data is None:
             abort(404, f"Picture {image.pk} cannot be shown as a thumbnail.")
-        store.store_thumbnail(app.redis, image.pk, data, app.catalogue)
+        # Redis full: shown all the same, stored on a later view once there is room.
+        with contextlib.suppress(redis.exceptions.OutOfMemoryError):
+            store.store_thumbnail(app.redis, image.pk, data, app.catalogue)
     response = _media_response(image, "thumbnail", data, media.sniffed_type(data))
     return response.make_conditional(request, accept_ranges=True, complete_length=len(data))

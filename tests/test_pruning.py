@@ -1,0 +1,124 @@
+"""Retention by size: the oldest unkept pictures go first, in exact capture order, down to
+the low-water mark; kept pictures never go; one process prunes at a time."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+import redis
+
+from picat.embedded import EmbeddedRedis
+from picat.schema import (
+    DEFAULT_CATALOGUE,
+    Image,
+    connect,
+    index,
+    new_image_id,
+    pruning,
+    storage,
+    store,
+)
+
+PICTURE = 20_000
+
+
+def fill(r: redis.Redis, count: int, start: float, kept_every: int = 0) -> list[Image]:
+    """`count` pictures one second apart from `start`, every `kept_every`-th kept."""
+    images = []
+    for n in range(count):
+        taken = start + n
+        kept = kept_every and n % kept_every == 0
+        image = Image(pk=new_image_id(taken), timestamp=taken, lux=1.0,
+                      expires_at=None if kept else time.time() + 3600)
+        store.save(r, image, os.urandom(PICTURE), b"thumb")
+        images.append(image)
+    return images
+
+
+@pytest.fixture
+def server(embedded_redis: Callable[..., EmbeddedRedis]) -> redis.Redis:
+    r = connect(embedded_redis().url)
+    index.apply(r)
+    return r
+
+
+def remaining(r: redis.Redis, images: list[Image]) -> list[str]:
+    return [image.pk for image in images if r.exists(DEFAULT_CATALOGUE.key(image.pk))]
+
+
+def test_pruning_deletes_the_oldest_unkept_first_down_to_the_low_water_mark(
+    server: redis.Redis,
+) -> None:
+    r = server
+    images = fill(r, 300, 1_700_000_000, kept_every=7)
+    used = storage.memory(r).used
+    budget = int(used / 0.95)  # above the high-water mark (90 %)
+
+    run = pruning.prune(r, budget, batch=25)
+
+    assert run is not None and run.ids
+    assert storage.memory(r).used <= pruning.LOW_WATER * budget
+    kept = [image.pk for image in images if image.expires_at is None]
+    unkept = [image for image in images if image.expires_at is not None]
+    left = remaining(r, images)
+    # Every kept picture stays; the unkept ones that stay are exactly the newest.
+    assert set(kept) <= set(left)
+    gone = [image for image in unkept if image.pk not in left]
+    assert gone == unkept[: len(gone)] and len(gone) == len(run.ids)
+    assert [image.pk for image in gone] == sorted(run.ids)
+    assert (run.first, run.last) == (gone[0].timestamp, gone[-1].timestamp)
+    line = run.describe()
+    assert line.startswith(f"pruned {len(gone)} pictures taken ")
+    assert f"to stay under {storage.size(budget)} " in line
+
+    assert pruning.prune(r, budget) is None  # under the high-water mark now: nothing to do
+
+
+def test_kept_pictures_are_never_pruned_even_when_they_fill_the_budget(
+    server: redis.Redis,
+) -> None:
+    r = server
+    images = fill(r, 60, 1_700_000_000, kept_every=2)
+    run = pruning.prune(r, storage.memory(r).used // 2)
+    assert run is not None and run.only_kept_left
+    assert remaining(r, images) == [image.pk for image in images if image.expires_at is None]
+    assert "only kept pictures are left" in run.describe()
+
+
+def test_one_process_prunes_at_a_time(server: redis.Redis) -> None:
+    first = pruning.Retention(server, None)
+    second = pruning.Retention(server, None)
+    assert first.lease.hold() and not second.lease.hold()
+    assert first.lease.hold()  # its holder renews it
+    first.lease.release()
+    assert second.lease.hold() and not first.lease.hold()
+
+
+def test_retention_runs_in_the_background_and_logs_each_run(
+    server: redis.Redis,
+) -> None:
+    r = server
+    images = fill(r, 100, 1_700_000_000)
+    lines: list[str] = []
+    budget = int(storage.memory(r).used / 0.95)
+    retention = pruning.Retention(r, budget, report=lines.append, tick=0.05)
+    stop = threading.Event()
+    thread = threading.Thread(target=retention.run, args=(stop,))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not lines:
+            assert time.monotonic() < deadline, "retention never pruned"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    assert lines[0].startswith("pruned ")
+    assert len(remaining(r, images)) == 100 - sum(len(run.ids) for run in retention.runs)
+    assert not r.exists(DEFAULT_CATALOGUE.lease_key)  # released on stop
+    published = r.hgetall(DEFAULT_CATALOGUE.status_key)
+    assert int(published[b"budget"]) == budget and int(published[b"kept"]) == 0
