@@ -44,7 +44,7 @@ def _peak_rss_mb() -> float:
     with open("/proc/self/status") as handle:
         for line in handle:
             if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1000
+                return int(line.split()[1]) * 1024 / 1e6  # kB (KiB) to MB
     raise LookupError("no VmHWM in /proc/self/status")
 
 
