@@ -12,7 +12,8 @@ from pathlib import Path
 
 import redis
 
-from picat.schema import DEFAULT_CATALOGUE, index
+from picat.schema import index
+from picat.schema.originals import StoreUnavailable
 from picat.settings import Settings, safe_url
 
 from .config import load_capture_config
@@ -28,9 +29,10 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     config = load_capture_config(settings)
     r = connect_single(settings.effective_redis_url)
+    catalogue = settings.catalogue()
     try:
         try:
-            index.apply(r, DEFAULT_CATALOGUE)
+            index.apply(r, catalogue)
         except redis.exceptions.NoPermissionError:
             print(
                 "picat import: the idx:images index is missing or out of date, and these "
@@ -39,7 +41,9 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
-        report = import_files(r, paths, config.camera_id, config.image_ttl, config.thumbnail_size)
+        report = import_files(
+            r, paths, config.camera_id, config.image_ttl, config.thumbnail_size, catalogue
+        )
     except redis.ConnectionError as exc:
         print(
             f"picat import: cannot reach Redis at {safe_url(settings.effective_redis_url)} ({exc})",
@@ -48,6 +52,9 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     except (redis.RedisError, NotDurable) as exc:
         print(f"picat import: Redis refused the import ({exc}); run it again", file=sys.stderr)
+        return 1
+    except StoreUnavailable as exc:
+        print(f"picat import: the image store failed ({exc}); run it again", file=sys.stderr)
         return 1
     print(report.summary())
     return 0

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import threading
 
-from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, new_image_id
+from picat.schema import Catalogue, Image, new_image_id
 from picat.schema.clock import EARLIEST, LATEST, local_time_fields
 from picat.settings import Settings
 
@@ -139,9 +139,10 @@ def make_service(
     config: CaptureConfig,
     camera: Camera,
     trigger: Trigger,
-    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    catalogue: Catalogue | None = None,
 ) -> CaptureService:
-    """Wire a service to Redis and the spool from the settings."""
+    """Wire a service to Redis, the spool and the image store from the settings."""
+    catalogue = catalogue or settings.catalogue()
     spool = Spool(config.spool_dir, config.spool_max_bytes)
     writer = DurableWriter(connect_single(settings.effective_redis_url), catalogue)
     return CaptureService(
@@ -155,7 +156,7 @@ def run_capture(
     config: CaptureConfig,
     stop: threading.Event,
     camera: str = "auto",
-    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    catalogue: Catalogue | None = None,
 ) -> None:
     """Capture on the interval trigger until `stop` is set; spools through Redis outages."""
     source = open_camera(camera, config)

@@ -1,5 +1,10 @@
 """Moves spooled captures into Redis, oldest first, and survives Redis being away.
 
+With an external image store each original is written there (and confirmed) before
+its hash (`picat.schema.store.save_many`); an unreachable store keeps captures in
+the spool exactly like an unreachable Redis. Writing a blob again on a replay puts
+the same bytes under the same key, so a picture still arrives exactly once.
+
 It runs beside the capture loop, so a slow or absent Redis never delays the
 camera. When Redis is unreachable or refuses a write, the captures stay spooled,
 it says so once, and it retries with a growing pause; when Redis answers again it
@@ -29,6 +34,7 @@ from pathlib import Path
 import redis
 
 from picat.schema import Catalogue, storage
+from picat.schema.originals import StoreUnavailable
 
 from .durable import Acknowledgement, DurableWriter, NotDurable
 from .spool import ACKED_SUFFIX, Capture, Spool, SpoolCorrupt
@@ -60,8 +66,10 @@ class Uploader:
         self.catalogue = catalogue
         self.wake = threading.Event()
         self.outage: str | None = None
-        """Why Redis is not taking pictures now, None while it is."""
+        """Why Redis (or the image store) is not taking pictures now, None while it is."""
         self._outage_kind = ""
+        self.away = "Redis"
+        """What the current outage is of: "Redis" or "The image store"."""
         self._unconfirmed: dict[Path, Acknowledgement] = {}
         """Files acknowledged by Redis in this process whose WAITAOF has not returned yet."""
 
@@ -141,7 +149,9 @@ class Uploader:
         return stored
 
     def _why(self, exc: Exception) -> str:
-        """Why Redis did not take the pictures, in words a user can act on."""
+        """Why Redis (or the image store) did not take the pictures, in words a user can act on."""
+        if isinstance(exc, StoreUnavailable):
+            return f"The image store is unreachable or refused the write ({exc})"
         if isinstance(exc, redis.exceptions.OutOfMemoryError):
             try:
                 return storage.out_of_memory_message(self.writer.r, self.catalogue)
@@ -155,17 +165,18 @@ class Uploader:
         """One attempt; True when the spool was emptied, False when Redis failed us."""
         try:
             stored = self.drain_once()
-        except (redis.RedisError, NotDurable) as exc:
+        except (redis.RedisError, NotDurable, StoreUnavailable) as exc:
             kind = type(exc).__name__
             if self.outage is None or kind != self._outage_kind:
                 self.outage, self._outage_kind = self._why(exc), kind
+                self.away = "The image store" if isinstance(exc, StoreUnavailable) else "Redis"
                 log.warning(
-                    "%s: captures stay in %s and are replayed when Redis takes them",
+                    "%s: captures stay in %s and are replayed when it takes them again",
                     self.outage, self.spool.directory,
                 )
             return False
         if self.outage is not None:
-            log.info("Redis is back: replayed the spool (%d pictures stored)", stored)
+            log.info("%s is back: replayed the spool (%d pictures stored)", self.away, stored)
             self.outage = None
         return True
 

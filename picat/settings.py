@@ -14,10 +14,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import load_dotenv
+
+if TYPE_CHECKING:
+    from picat.schema import Catalogue
 
 DEFAULT_REDIS_PORT = 6379
 
@@ -94,9 +97,18 @@ class Settings:
     redis_url: str | None
     data_dir: Path
     redis_port: int
+    image_store: str = "redis"
+    """`IMAGE_STORE`: where new originals go (`redis`, `file:DIR`, `s3://bucket/prefix`)."""
     memory_budget: int | None = None
     """PICAT_MEMORY_BUDGET in bytes; None: the embedded server's default, or an
     external server's own maxmemory."""
+
+    def catalogue(self) -> Catalogue:
+        """The product's catalogue, with new originals going to `IMAGE_STORE`."""
+        from picat.schema import Catalogue
+        from picat.schema.originals import open_store
+
+        return Catalogue(originals=open_store(self.image_store))
 
     @property
     def effective_redis_url(self) -> str:
@@ -113,8 +125,27 @@ def load_settings() -> Settings:
         redis_port=env_setting(
             "PICAT_REDIS_PORT", DEFAULT_REDIS_PORT, port_number, "a TCP port number 1-65535"
         ),
-        memory_budget=env_setting(
-            "PICAT_MEMORY_BUDGET", None, byte_size,
-            "a size of at least 32MB such as 2GB, 500MB or 1.5GiB",
+        image_store=env_setting(
+            "IMAGE_STORE", "redis", _store_spec,
+            "redis, file:/path/to/folder or s3://bucket/prefix",
         ),
+        memory_budget=memory_budget(),
     )
+
+
+def memory_budget() -> int | None:
+    """`PICAT_MEMORY_BUDGET` in bytes, None when unset."""
+    return env_setting(
+        "PICAT_MEMORY_BUDGET", None, byte_size,
+        "a size of at least 32MB such as 2GB, 500MB or 1.5GiB",
+    )
+
+
+def _store_spec(text: str) -> str:
+    from picat.schema.originals import StoreSpecError, parse_spec
+
+    try:
+        parse_spec(text)
+    except StoreSpecError as exc:
+        raise ValueError(text) from exc
+    return text

@@ -5,7 +5,8 @@ at once. One background thread waits for Redis to load its data (minutes for a b
 catalogue: the gallery answers 503 with the progress meanwhile) and applies the
 index; another captures from the start (the Pi camera if picamera2 is there, a
 simulated camera otherwise; pictures wait in the spool until Redis takes them),
-until Ctrl-C or SIGTERM.
+until Ctrl-C or SIGTERM. With originals outside Redis (`IMAGE_STORE`), a third
+thread sweeps orphan blobs every hour.
 
 If capture fails for any reason (camera error, busy spool, a bug), the whole
 process stops with status 1 instead of serving a gallery that no longer grows:
@@ -62,11 +63,15 @@ class _CaptureThread(threading.Thread):
         self.error: str | None = None
 
     def run(self) -> None:
+        from picat.capture.picamera import CameraStalled, CameraUnavailable
         from picat.capture.service import run_capture
 
         try:
             run_capture(self.settings, self.config, self.stop, self.camera)
             return
+        except (CameraUnavailable, CameraStalled) as exc:  # the message says it all
+            log.error("capture failed: %s", exc)
+            self.error = f"capture failed: {exc}"
         except Exception as exc:
             log.exception("capture failed: stopping picat up")
             self.error = f"capture failed: {type(exc).__name__}: {exc}"
@@ -146,6 +151,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
         url = settings.effective_redis_url
         stop = threading.Event()
+        catalogue = settings.catalogue()
+        if catalogue.originals is not None:
+            from picat.store_command import sweep_periodically
+
+            threading.Thread(target=sweep_periodically, args=(url, catalogue, stop),
+                             name="sweep", daemon=True).start()
         threads: list[_Startup | _CaptureThread] = [_Startup(settings, server, stop)]
         if config is not None:
             threads.append(_CaptureThread(settings, config, stop, camera))
@@ -157,7 +168,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             log.info("gallery on http://%s:%d/", host, port)
             app = create_app(
-                url, secret_key=web.secret_key,
+                url, catalogue=catalogue, secret_key=web.secret_key,
                 auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
                 PICAT_TIMELAPSE_DIR=video_folder(settings.data_dir),
             )

@@ -14,6 +14,7 @@ that stay), and the caller repeats until a step reaches the end of the matches.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ from .query import Filters
 from .query.commands import count_argv, execute, search_argv
 from .query.numbers import Range
 from .query.text import EXPIRES_AT, TIMESTAMP, Constraints
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 500
 

@@ -7,9 +7,13 @@ they did not create, even on a shared Redis.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .ids import validate_image_id
+
+if TYPE_CHECKING:
+    from .originals import BlobStore
 
 KEY_PREFIX = "image:"
 INDEX_NAME = "idx:images"
@@ -22,6 +26,8 @@ STATE_PREFIX = "picat:"
 class Catalogue:
     prefix: str = KEY_PREFIX
     index: str = INDEX_NAME
+    originals: BlobStore | None = field(default=None, compare=False)
+    """Where new originals go (`IMAGE_STORE`): None keeps them in the hash's `image_data`."""
     state_prefix: str = STATE_PREFIX
     """Keys that are not pictures: retention's lease and the storage numbers it publishes."""
 

@@ -59,6 +59,9 @@ class Image(HashModel):
     analogue_gain: float | None = None
     colour_temperature: int | None = None
     lens_position: float | None = None
+    blob_store: str | None = None
+    blob_key: str | None = None
+    blob_size: int | None = None
     clock_suspect: bool | None = None
     """True when the picture reached Redis after the end of its retention by the server's
     clock: the camera's clock was behind, or it waited in the spool longer than IMAGE_TTL.
@@ -80,8 +83,13 @@ class Image(HashModel):
         "analogue_gain",
         "colour_temperature",
         "lens_position",
+        "blob_store",
+        "blob_key",
+        "blob_size",
         "clock_suspect",
     )
+    BLOB_REFERENCE: ClassVar[tuple[str, ...]] = ("blob_store", "blob_key", "blob_size")
+    """Where the original is when it is not the hash's `image_data` (see `originals`)."""
 
     class Meta:
         global_key_prefix = ""

@@ -6,15 +6,19 @@ both go through a `Catalogue`, so ids are validated before a key is built.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import redis
 
-from . import functions
+from . import functions, originals
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .model import IMAGE_DATA, THUMBNAIL, Image
+from .replies import text
+
+log = logging.getLogger(__name__)
 
 
 def save(
@@ -39,20 +43,44 @@ def save_many(
 ) -> None:
     """Write several (image, image_data, thumbnail) as `save` does, in one MULTI/EXEC.
 
-    One round trip for the lot, and all or none of them is written.
+    One round trip for the lot, and all or none of them is written. With an external
+    store (`catalogue.originals`) every original is written there, and confirmed,
+    before any hash: a crash in between leaves an orphan blob (the sweep removes it),
+    never a hash that points at nothing. Raises `originals.StoreUnavailable` before
+    touching Redis when the store fails.
     """
+    hashes = [_hash_fields(image, image_data, thumbnail, catalogue)
+              for image, image_data, thumbnail in pictures]
     with r.pipeline(transaction=True) as pipe:
-        for image, image_data, thumbnail in pictures:
+        for (image, _, _), fields in zip(pictures, hashes, strict=True):
             key = catalogue.key(image.pk)
-            fields: dict[str, bytes | str] = dict(image.to_fields())
-            fields[IMAGE_DATA] = image_data
-            if thumbnail is not None:
-                fields[THUMBNAIL] = thumbnail
             pipe.delete(key)
             pipe.hset(key, mapping=fields)
             if image.expires_at is not None:
                 pipe.pexpireat(key, int(image.expires_at * 1000))
         pipe.execute()
+
+
+def _hash_fields(
+    image: Image, image_data: bytes, thumbnail: bytes | None, catalogue: Catalogue
+) -> dict[str, bytes | str]:
+    """The hash of one picture; its original written to the external store first, if any."""
+    fields: dict[str, bytes | str] = dict(image.to_fields())
+    store = catalogue.originals
+    if store is None:
+        fields[IMAGE_DATA] = image_data
+        for name in Image.BLOB_REFERENCE:
+            fields.pop(name, None)
+    else:
+        key = catalogue.key(image.pk)
+        store.put(key, image_data)
+        fields.update(
+            blob_store=store.spec, blob_key=key, blob_size=str(len(image_data)),
+            checksum=image.checksum or originals.checksum(image_data),
+        )
+    if thumbnail is not None:
+        fields[THUMBNAIL] = thumbnail
+    return fields
 
 
 def _with_expiry(image: Image, pttl: int, now: float) -> Image:
@@ -114,10 +142,52 @@ def search_rows(r: redis.Redis, search: Sequence[str]) -> tuple[int, list[FoundR
     ]
 
 
+def blob_store_of(image: Image, catalogue: Catalogue) -> originals.BlobStore | None:
+    """The store holding this picture's original; None when it is the hash's `image_data`."""
+    if not image.blob_store or not image.blob_key:
+        return None
+    return originals.store_for(image.blob_store, [catalogue.originals])
+
+
+def open_original(
+    r: redis.Redis, image: Image, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> originals.Blob | None:
+    """The picture's original for streaming, wherever it lives; None if it is missing.
+
+    Raises `originals.StoreUnavailable` when its store cannot be reached.
+    """
+    store = blob_store_of(image, catalogue)
+    if store is not None:
+        return store.open(image.blob_key or "")
+    data = r.hget(catalogue.key(image.pk), IMAGE_DATA)
+    return None if data is None else originals.Blob(len(data), iter((data,)))
+
+
+def load_original(
+    r: redis.Redis, image: Image, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> bytes | None:
+    """The picture's original bytes, wherever they live; None if missing."""
+    blob = open_original(r, image, catalogue)
+    return None if blob is None else b"".join(blob.chunks)
+
+
+def original_state(r: redis.Redis, image: Image, catalogue: Catalogue = DEFAULT_CATALOGUE) -> str:
+    """"stored", "missing" (the hash refers to nothing), or "unreachable" (its store is down)."""
+    store = blob_store_of(image, catalogue)
+    try:
+        if store is not None:
+            found = store.exists(image.blob_key or "")
+        else:
+            found = bool(r.hexists(catalogue.key(image.pk), IMAGE_DATA))
+    except originals.StoreUnavailable:
+        return "unreachable"
+    return "stored" if found else "missing"
+
+
 def load_blob(
     r: redis.Redis, image_id: str, field: str, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> bytes | None:
-    """The raw bytes of `image_data` or `thumbnail`."""
+    """The raw bytes of the `image_data` or `thumbnail` field (see `open_original`)."""
     if field not in (IMAGE_DATA, THUMBNAIL):
         raise ValueError(f"{field!r} is not a binary field")
     return r.hget(catalogue.key(image_id), field)
@@ -165,25 +235,51 @@ def delete_pictures(
     `PEXPIREAT key 1 XX`: `XX` skips a key without expiry, so the check and the delete
     are one atomic command, even if someone keeps the picture at the same moment.
     Neither DEL nor PEXPIREAT is refused when Redis is at its `maxmemory`.
+
+    Pictures whose original lives in a folder or bucket lose it right after their
+    hash (the same round trip reads each hash's `blob_store` and `blob_key` just
+    before deleting it): a crash in between leaves an orphan blob for the sweep,
+    never a hash without its picture.
     """
     keys = [catalogue.key(image_id) for image_id in image_ids]
     if not keys:
         return Deleted([])
     with r.pipeline(transaction=False) as pipe:
         for key in keys:
+            pipe.hmget(key, "blob_store", "blob_key")
             if include_kept:
                 pipe.delete(key)
             else:
                 pipe.pexpireat(key, _PAST_MS, xx=True)
                 pipe.exists(key)
         replies = pipe.execute()
+    step = 2 if include_kept else 3
+    references, gone = replies[0::step], [int(n) for n in replies[1::step]]
+    delete_originals([ref for ref, went in zip(references, gone, strict=True) if went], catalogue)
+    deleted = [i for i, went in zip(image_ids, gone, strict=True) if went]
     if include_kept:
-        return Deleted([i for i, gone in zip(image_ids, replies, strict=True) if int(gone)])
-    gone, stayed = replies[0::2], replies[1::2]
-    return Deleted(
-        [i for i, went in zip(image_ids, gone, strict=True) if int(went)],
-        kept=sum(int(n) for n in stayed),
-    )
+        return Deleted(deleted)
+    return Deleted(deleted, kept=sum(int(n) for n in replies[2::step]))
+
+
+def delete_originals(
+    references: Iterable[Sequence[bytes | str | None]], catalogue: Catalogue
+) -> None:
+    """Remove the blobs of deleted hashes, given their (blob_store, blob_key) fields.
+
+    A store that fails is logged, not raised: the hashes are gone, the user's delete
+    has happened, and the orphan sweep removes what is left once the store answers.
+    """
+    by_store: dict[str, list[str]] = {}
+    for spec, key in references:
+        if spec and key:
+            by_store.setdefault(text(spec), []).append(text(key))
+    for spec, keys in by_store.items():
+        try:
+            originals.store_for(spec, [catalogue.originals]).delete(keys)
+        except (originals.StoreUnavailable, originals.StoreSpecError) as exc:
+            log.warning("%d originals stay in %s until the sweep removes them: %s",
+                        len(keys), spec, exc)
 
 
 def delete(r: redis.Redis, image_id: str, catalogue: Catalogue = DEFAULT_CATALOGUE) -> bool:

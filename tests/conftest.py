@@ -5,6 +5,11 @@ container through testcontainers when a Docker daemon answers; else the embedded
 server from PyPI wheels (`picat.embedded`) in a temporary directory. Each test gets
 its own `Catalogue` (a private key prefix and index name), so tests never see each
 other's data and never touch a user's `image:*` keys; nothing is ever flushed.
+
+Object storage likewise: `PICAT_TEST_S3_ENDPOINT` (with `AWS_ACCESS_KEY_ID` and
+`AWS_SECRET_ACCESS_KEY`) if set, else SeaweedFS from its wheel in a temporary
+directory, started only when a test asks for it. `store_catalogue` runs a test
+once per image store: Redis, a folder, and the S3 gateway.
 """
 
 from __future__ import annotations
@@ -23,7 +28,10 @@ from flask import Flask
 
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue, connect, index
+from picat.schema.originals import BlobStore, FileStore, S3Store
 from picat.webapp.server import make_server
+
+from .seaweed import S3Endpoint, SeaweedServer
 
 STACK_IMAGE = "redis/redis-stack-server:7.4.0-v3"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -110,6 +118,58 @@ def catalogue(r: redis.Redis, bare_catalogue: Catalogue) -> Catalogue:
     """A private namespace with the current index applied."""
     index.apply(r, bare_catalogue)
     return bare_catalogue
+
+
+TEST_BUCKET = "picat-tests"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    """An S3 API with the bucket `picat-tests`: external if configured, else SeaweedFS."""
+    if os.environ.get("PICAT_TEST_S3_ENDPOINT"):
+        endpoint = S3Endpoint(
+            os.environ["PICAT_TEST_S3_ENDPOINT"],
+            os.environ.get("AWS_ACCESS_KEY_ID", ""),
+            os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        )
+        _ensure_bucket(endpoint)
+        yield endpoint
+        return
+    with SeaweedServer(tmp_path_factory.mktemp("seaweed")) as server:
+        _ensure_bucket(server.endpoint)
+        yield server.endpoint
+
+
+def _ensure_bucket(endpoint: S3Endpoint) -> None:
+    client = endpoint.client()
+    try:
+        client.create_bucket(Bucket=TEST_BUCKET)
+    except (client.exceptions.BucketAlreadyOwnedByYou, client.exceptions.BucketAlreadyExists):
+        pass
+    finally:
+        client.close()
+
+
+@pytest.fixture(params=["redis", "file", "s3"])
+def image_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore | None]:
+    """Each image store in turn (None: originals in the hash); emptied afterwards."""
+    if request.param == "redis":
+        yield None
+        return
+    if request.param == "file":
+        yield FileStore(tmp_path / "originals")
+        return
+    endpoint: S3Endpoint = request.getfixturevalue("s3_endpoint")
+    store = S3Store(TEST_BUCKET, f"t-{uuid.uuid4().hex[:10]}", endpoint.client())
+    yield store
+    store.delete(listed.key for listed in store.scan(""))
+    store.close()
+
+
+@pytest.fixture
+def store_catalogue(catalogue: Catalogue, image_store: BlobStore | None) -> Catalogue:
+    """The test's catalogue, with new originals going to `image_store`."""
+    return Catalogue(catalogue.prefix, catalogue.index, originals=image_store)
 
 
 @pytest.fixture

@@ -20,9 +20,13 @@ from .conftest import free_port
 
 
 @pytest.mark.slow
-def test_picat_up_serves_the_gallery_over_a_real_index(tmp_path: Path) -> None:
+@pytest.mark.parametrize("image_store", ["redis", "file"])
+def test_picat_up_serves_the_gallery_over_a_real_index(tmp_path: Path, image_store: str) -> None:
+    """Out of the box, and with `IMAGE_STORE=file:…` for a single machine."""
     redis_port, web_port = free_port(), free_port()
+    originals = tmp_path / "originals"
     env = {
+        "IMAGE_STORE": "redis" if image_store == "redis" else f"file:{originals}",
         **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
         "PICAT_DATA_DIR": str(tmp_path),
         "PICAT_REDIS_PORT": str(redis_port),
@@ -52,6 +56,18 @@ def test_picat_up_serves_the_gallery_over_a_real_index(tmp_path: Path) -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/", timeout=10) as page:
             html = page.read().decode()
         assert page.status == 200 and "FT.SEARCH" in html and "up-test" in html
+        key = r.execute_command("FT.SEARCH", "idx:images", "*", "NOCONTENT", "LIMIT", "0", "1")[1]
+        image_id = key.decode().removeprefix("image:")
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{web_port}/images/{image_id}/image", timeout=10
+        ) as original:
+            body = original.read()
+        assert body.startswith(b"\xff\xd8")
+        if image_store == "file":
+            assert not r.hexists(key, "image_data")
+            assert (originals / "image" / image_id).read_bytes() == body
+        else:
+            assert r.hget(key, "image_data") == body
 
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)

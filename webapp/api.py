@@ -10,7 +10,7 @@ from __future__ import annotations
 import redis
 from flask import Blueprint, Response, jsonify, request
 
-from picat.schema import index
+from picat.schema import index, store
 from picat.schema.query import render_command, search
 from picat.schema.replies import text
 
@@ -47,8 +47,14 @@ def images() -> Response:
 
 @bp.get("/api/images/<image_id>")
 def image(image_id: str) -> Response:
-    """One picture's metadata and URLs."""
-    return jsonify(images_json([image_or_404(image_id)])[0])
+    """One picture's metadata and URLs, and whether its original is `stored`, `missing`
+    (its blob was deleted behind our back) or `unreachable` (its store does not answer)."""
+    picture = image_or_404(image_id)
+    app = gallery()
+    return jsonify(
+        {**images_json([picture])[0],
+         "original": store.original_state(app.redis, picture, app.catalogue)}
+    )
 
 
 @bp.get("/healthz")

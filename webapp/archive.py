@@ -4,10 +4,15 @@
 is emptied into the response, so the archive is never held whole. The response stream
 cannot seek, and `zipfile` handles that itself (data descriptors after each file).
 Entries are `ZIP_STORED`: JPEGs do not shrink, and deflating them only costs CPU.
+
+Originals kept in a folder or bucket are copied into the zip a chunk at a time
+(`originals.CHUNK`), so they never add a whole picture to that; one whose blob is
+missing, or whose store does not answer, is left out like a picture deleted meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -15,9 +20,12 @@ from datetime import UTC, datetime
 
 import redis
 
-from picat.schema import IMAGE_DATA, Catalogue, Image
+from picat.schema import IMAGE_DATA, Catalogue, Image, store
+from picat.schema.originals import StoreUnavailable
 
 from .media import SERVED_TYPES, served_type, utc_moment
+
+log = logging.getLogger(__name__)
 
 ZIP_BATCH = 50
 
@@ -73,18 +81,48 @@ def stream_zip(
     names = Names()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
         for images in batches:
+            in_redis = [image for image in images if not image.blob_key]
             with r.pipeline(transaction=False) as pipe:
-                for image in images:
+                for image in in_redis:
                     pipe.hget(catalogue.key(image.pk), IMAGE_DATA)
-                blobs = pipe.execute()
-            for image, data in zip(images, blobs, strict=True):
+                blobs = dict(zip((image.pk for image in in_redis), pipe.execute(), strict=True))
+            for image in images:
+                if image.blob_key:
+                    yield from _copy_from_store(r, archive, sink, image, names, catalogue)
+                    continue
+                data = blobs[image.pk]
                 if data is None:
                     continue
-                info = zipfile.ZipInfo(names(image), _zip_time(image.timestamp))
-                info.compress_type = zipfile.ZIP_STORED
-                info.extra = _ntfs_time(image.timestamp)
-                archive.writestr(info, data)
+                archive.writestr(_entry(image, names), data)
                 yield sink.take()
+    yield sink.take()
+
+
+def _entry(image: Image, names: Names) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(names(image), _zip_time(image.timestamp))
+    info.compress_type = zipfile.ZIP_STORED
+    info.extra = _ntfs_time(image.timestamp)
+    return info
+
+
+def _copy_from_store(
+    r: redis.Redis, archive: zipfile.ZipFile, sink: _Sink, image: Image, names: Names,
+    catalogue: Catalogue,
+) -> Iterator[bytes]:
+    """One entry from a blob store, written and handed on a chunk at a time."""
+    try:
+        blob = store.open_original(r, image, catalogue)
+    except StoreUnavailable as exc:
+        log.warning("zip: %s left out: %s", image.pk, exc)
+        return
+    if blob is None:
+        return
+    info = _entry(image, names)
+    info.file_size = blob.size
+    with archive.open(info, mode="w", force_zip64=blob.size >= zipfile.ZIP64_LIMIT) as entry:
+        for chunk in blob.chunks:
+            entry.write(chunk)
+            yield sink.take()
     yield sink.take()
 
 

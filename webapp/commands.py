@@ -25,7 +25,7 @@ def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or web.host
     access = load_auth_settings(host, no_auth=args.no_auth)
     app = create_app(
-        settings.effective_redis_url, secret_key=web.secret_key,
+        settings.effective_redis_url, catalogue=settings.catalogue(), secret_key=web.secret_key,
         auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
         PICAT_TIMELAPSE_DIR=video_folder(settings.data_dir),
     )

@@ -41,6 +41,11 @@ class Outcome:
     def status(self) -> int:
         return 400 if self.errors else 200
 
+    @property
+    def active_filters(self) -> int:
+        """How many filters the viewer set: the number on the phone's "Filters" button."""
+        return sum(1 for name in FILTER_FIELDS if self.raw.get(name))
+
     def value(self, name: str, default: str = "") -> str:
         """What a form field shows: the viewer's input, dates in the view's zone.
 

@@ -15,8 +15,9 @@ import redis
 from flask import Blueprint, Response, abort, request
 
 from picat.schema import IMAGE_DATA, THUMBNAIL, Image, store
+from picat.schema.originals import StoreUnavailable
 
-from . import media
+from . import media, originals
 from .context import gallery
 from .lookup import image_or_404
 
@@ -58,12 +59,25 @@ def _full(image_id: str, variant: str) -> Response:
     cached = _not_modified(image, variant)
     if cached is not None:
         return cached
+    if image.blob_key:
+        return _from_store(image, variant)
     app = gallery()
     data = store.load_blob(app.redis, image.pk, IMAGE_DATA, app.catalogue)
     if data is None:
         abort(404, f"Picture {image.pk} has no image data.")
     response = _media_response(image, variant, data, media.served_type(image.mime_type))
     return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+
+def _from_store(image: Image, variant: str) -> Response:
+    """An original kept in a folder or bucket: streamed, or a presigned redirect."""
+    moved = originals.presigned(image, variant)
+    if moved is not None:
+        return moved
+    blob = originals.open_or_abort(image)
+    response = _media_response(image, variant, blob.chunks, media.served_type(image.mime_type))
+    response.content_length = blob.size
+    return response.make_conditional(request, accept_ranges=True, complete_length=blob.size)
 
 
 @bp.get("/images/<image_id>/image")
@@ -88,7 +102,10 @@ def thumbnail(image_id: str) -> Response:
     app = gallery()
     data = store.load_blob(app.redis, image.pk, THUMBNAIL, app.catalogue)
     if data is None:
-        full = store.load_blob(app.redis, image.pk, IMAGE_DATA, app.catalogue)
+        try:
+            full = store.load_original(app.redis, image, app.catalogue)
+        except StoreUnavailable:
+            abort(503, "The image store does not answer: try again in a moment.")
         data = media.make_thumbnail(full) if full else None
         if data is None:
             abort(404, f"Picture {image.pk} cannot be shown as a thumbnail.")

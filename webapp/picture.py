@@ -45,6 +45,7 @@ def show(image_id: str) -> Response:
             previous=previous and with_query(url_for(".show", image_id=previous), query),
             following=following and with_query(url_for(".show", image_id=following), query),
             displayable=media.served_type(image.mime_type) != media.OPAQUE_TYPE,
+            original=store.original_state(app.redis, image, app.catalogue),
             download_name=media.download_name(image),
             now=time.time(),
         )

@@ -11,6 +11,9 @@ from .links import image_link
 from .present import iso_utc
 from .templating import with_query
 
+PRIVATE_FIELDS = ("blob_store", "blob_key")
+"""Where an original is stored (a folder, a bucket) is the server's business."""
+
 
 def images_json(images: Iterable[Image], query: str = "") -> list[dict[str, Any]]:
     """The API's shape of each picture; `query` (filters) is kept on the page links."""
@@ -21,7 +24,8 @@ def images_json(images: Iterable[Image], query: str = "") -> list[dict[str, Any]
     return [
         {
             "id": image.pk,
-            **{name: getattr(image, name) for name in Image.METADATA_FIELDS},
+            **{name: getattr(image, name) for name in Image.METADATA_FIELDS
+               if name not in PRIVATE_FIELDS},
             "time": iso_utc(image.timestamp),
             "kept": image.expires_at is None,
             "thumbnail_url": thumbnail(image.pk),

@@ -40,6 +40,7 @@ from picat.timelapse.settings import load_limits
 
 from .context import gallery
 from .errors import error_response
+from .fragments import fragment
 from .params import View, parse_view
 
 bp = Blueprint("timelapse", __name__)
@@ -162,6 +163,7 @@ def new() -> Response:
 
 
 @bp.get("/timelapse/plan")
+@fragment("timelapse-plan", page="timelapse.new")
 def plan() -> Response:
     """How many frames the form's choice yields (a fragment, swapped in as it changes)."""
     try:
@@ -199,6 +201,7 @@ def show(job_id: str) -> Response:
 
 
 @bp.get("/timelapses/<job_id>/progress")
+@fragment("timelapse-progress", page="timelapse.show")
 def progress(job_id: str) -> Response:
     """The progress fragment; it asks for itself again every second while the job runs."""
     return Response(render_template("_timelapse_progress.html", job=_job_or_404(job_id)))

@@ -7,10 +7,15 @@ a Content-Security-Policy violation, a 404 for a resource, an htmx error.
 
 from __future__ import annotations
 
+import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import url_for
+
+from picat.timelapse.jobs import key_prefix
+from picat.webapp import create_app
 
 from ..conftest import served
 
@@ -29,6 +34,45 @@ SAMPLE_QUERY = {  # what a route needs to answer 200 rather than a 400
     "bulk.download": "all=1",
 }
 DOWNLOADS = {"images.download", "bulk.download"}
+
+
+@pytest.fixture
+def app(redis_url, catalogue, tmp_path, r):
+    """The gallery with timelapses on (they need a folder for videos)."""
+    made = create_app(
+        redis_url, catalogue=catalogue, secret_key=b"test-secret", TESTING=True,
+        PICAT_TIMELAPSE_DIR=tmp_path / "videos",
+    )
+    yield made
+    keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))
+    if keys:
+        r.delete(*keys)
+
+
+def _timelapse(app) -> str:
+    """A finished timelapse of the catalogue: its id."""
+    client = app.test_client()
+    html = client.get("/timelapse/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    few = {"lux_max": "50", "fps": "5"}  # two frames: a video, quickly
+    started = client.post("/api/timelapses", data={**few, "csrf_token": token})
+    assert started.status_code == 202, started.get_json()
+    job_id = started.get_json()["id"]
+    for _ in range(400):
+        if client.get(f"/api/timelapses/{job_id}").get_json()["status"] != "running":
+            return job_id
+        time.sleep(0.05)
+    raise AssertionError("the timelapse did not finish")
+
+
+def test_timelapse_fragments_without_htmx_are_sent_to_their_pages(client):
+    plan = client.get("/timelapse/plan?lux_min=5&pick=daily&at=12:00")
+    assert plan.status_code == 303
+    assert plan.headers["Location"] == "/timelapse/new?lux_min=5&pick=daily&at=12:00#timelapse-plan"
+    progress = client.get("/timelapses/abc/progress")
+    assert (progress.status_code, progress.headers["Location"]) == (
+        303, "/timelapses/abc#timelapse-progress"
+    )
 
 
 @pytest.mark.parametrize("path, anchor", FRAGMENTS.items())
@@ -57,9 +101,18 @@ def test_the_gallery_draws_the_timeline_in_the_bucket_of_its_url(client, add_pic
     assert client.get("/?bucket=fortnight").status_code == 400
 
 
-def _get_routes(app, image_id: str) -> list[tuple[str, str]]:
+def _settle(page) -> None:
+    """Until htmx has no request in flight, twice 100 ms apart: the parts a page loads
+    after itself (count, charts) have answered. ("networkidle" waits 500 ms a page,
+    and never comes for a <video>.)"""
+    for _ in range(2):
+        page.wait_for_timeout(100)
+        page.wait_for_function("() => !document.querySelector('.htmx-request')", polling=20)
+
+
+def _get_routes(app, image_id: str, job_id: str) -> list[tuple[str, str]]:
     """(endpoint, URL) for every GET route, with sample arguments filled in."""
-    samples = {"image_id": image_id, "filename": "picat.css"}
+    samples = {"image_id": image_id, "filename": "picat.css", "job_id": job_id}
     routes = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
@@ -77,7 +130,7 @@ def _get_routes(app, image_id: str) -> list[tuple[str, str]]:
 def test_every_get_route_opens_without_a_console_message(app, add_picture, browser):
     playwright_error = pytest.importorskip("playwright.sync_api").Error
     pictures = [add_picture(i * 600, lux=float(i * 40)) for i in range(30)]
-    routes = _get_routes(app, pictures[10].pk)
+    routes = _get_routes(app, pictures[10].pk, _timelapse(app))
     assert len(routes) >= 15
     with served(app) as base:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -100,13 +153,13 @@ def test_every_get_route_opens_without_a_console_message(app, add_picture, brows
                 continue
             response = page.goto(base + url)
             assert response is not None and response.status == 200, (url, response)
-            page.wait_for_load_state("networkidle")
+            _settle(page)
             assert heard == [], (url, heard)
         # The error pages: the page's own status is the one message allowed.
         for url, status in (("/images/nope", 404), ("/no-such-page", 404), ("/?lux_min=x", 400)):
             response = page.goto(base + url)
             assert response.status == status
-            page.wait_for_load_state("networkidle")
+            _settle(page)
             assert [m for m in heard if f"status of {status}" not in m] == [], (url, heard)
             heard.clear()
         context.close()

@@ -50,7 +50,9 @@ def test_plan_start_watch_and_fetch(client, add_picture):
         "frames": 10, "too_many": False, "max_frames": 30, "fps": 5, "seconds": 2.0,
         "description": "",
     }
-    fragment = client.get("/timelapse/plan?lux_min=100&pick=daily&at=25:00")
+    fragment = client.get(
+        "/timelapse/plan?lux_min=100&pick=daily&at=25:00", headers={"HX-Request": "true"}
+    )
     assert "not a time of day" in fragment.get_data(as_text=True)
 
     token = _token(client)

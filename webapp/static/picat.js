@@ -66,6 +66,38 @@
     });
   }
 
+  // On a phone the filters and the charts fold away behind buttons (picat.css). A
+  // button's aria-expanded is the state; it outlives htmx swapping the panel (the
+  // charts come back with every filter change), and htmx's history snapshots keep it.
+  function syncPanels() {
+    document.querySelectorAll("[data-toggle]").forEach(function (button) {
+      var panel = document.getElementById(button.getAttribute("aria-controls"));
+      if (panel) panel.classList.toggle("open", button.getAttribute("aria-expanded") === "true");
+    });
+  }
+
+  function togglePanel(event) {
+    var button = event.target.closest("[data-toggle]");
+    if (!button) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    syncPanels();
+  }
+
+  // The number on the "Filters" button: how many filters are set, as they are typed.
+  var FILTER_FIELDS = ["from", "to", "lux_min", "lux_max", "camera", "tod_from", "tod_to", "expiring"];
+  function countFilters() {
+    var form = document.getElementById("filters");
+    var badge = document.querySelector("[data-active-filters]");
+    if (!form || !badge) return;
+    var n = FILTER_FIELDS.filter(function (name) {
+      var input = form.elements[name];
+      return input && (input.type === "checkbox" ? input.checked : input.value.trim() !== "");
+    }).length;
+    badge.textContent = String(n);
+    badge.dataset.n = String(n);
+  }
+
   function arrowKeys(event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.target.closest("input, select, textarea, button")) return;
@@ -75,7 +107,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { localise(document); });
-  document.addEventListener("htmx:load", function (event) { localise(event.target); });
+  document.addEventListener("htmx:load", function (event) { localise(event.target); syncPanels(); });
+  document.addEventListener("click", togglePanel);
+  document.addEventListener("change", countFilters);
+  document.addEventListener("input", countFilters);
   document.addEventListener("htmx:beforeHistoryUpdate", beforeHistoryUpdate);
   document.addEventListener("submit", confirmSubmit, true);
   document.addEventListener("click", copy);
