@@ -129,10 +129,15 @@ def load_settings() -> Settings:
             "IMAGE_STORE", "redis", _store_spec,
             "redis, file:/path/to/folder or s3://bucket/prefix",
         ),
-        memory_budget=env_setting(
-            "PICAT_MEMORY_BUDGET", None, byte_size,
-            "a size of at least 32MB such as 2GB, 500MB or 1.5GiB",
-        ),
+        memory_budget=memory_budget(),
+    )
+
+
+def memory_budget() -> int | None:
+    """`PICAT_MEMORY_BUDGET` in bytes, None when unset."""
+    return env_setting(
+        "PICAT_MEMORY_BUDGET", None, byte_size,
+        "a size of at least 32MB such as 2GB, 500MB or 1.5GiB",
     )
 
 

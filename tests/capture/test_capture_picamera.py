@@ -190,14 +190,18 @@ def test_once_waits_for_autofocus_and_interval_does_not(
 
 
 def test_metadata_without_lux_or_lens_position_stores_none(
-    standin: Callable[..., ModuleType],
+    standin: Callable[..., ModuleType], r: redis.Redis, catalogue: Catalogue
 ) -> None:
     standin(sensor="imx708", drop_metadata=["Lux", "LensPosition", "ColourTemperature"])
     camera = adapter((640, 360), thumbnail=64)
     frame = camera.capture()
-    assert (frame.lux, frame.lens_position, frame.colour_temperature) == (None, None, None)
-    assert frame.exposure_time == 16666
     camera.close()
+    assert (frame.lux, frame.lens_position, frame.colour_temperature) == (None, None, None)
+    capture = build_capture(frame, "pi-dark", "interval", ttl=60)
+    DurableWriter(r, catalogue).write([capture])
+    stored = r.hgetall(catalogue.key(capture.image.pk))
+    assert not {b"lux", b"lens_position", b"colour_temperature"} & stored.keys()
+    assert stored[b"exposure_time"] == b"16666"
 
 
 def test_lores_size_keeps_the_aspect_and_stays_even() -> None:
