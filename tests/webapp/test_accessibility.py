@@ -111,7 +111,7 @@ def test_keyboard_selects_acts_and_pages(browser, site, add_picture):
     _settle(page)
     newest = pictures[-1]
     box = page.locator(f"#card-{newest.pk} input[name=id]")
-    _tab_to(page, page.locator(".results .skip-link"), 40)  # past the filters
+    _tab_to(page, page.locator(".results .skip-link"), 100)  # past the filters
     page.keyboard.press("Enter")  # past the charts' bars and cells
     _tab_to(page, box, 10)
     page.keyboard.press("Space")
@@ -124,7 +124,7 @@ def test_keyboard_selects_acts_and_pages(browser, site, add_picture):
     assert "Kept 1 picture more" in page.locator(".flash").inner_text()
 
     link = page.locator(f"#card-{newest.pk} a.thumb")
-    _tab_to(page, page.locator(".results .skip-link"), 40)
+    _tab_to(page, page.locator(".results .skip-link"), 100)
     page.keyboard.press("Enter")
     _tab_to(page, link, 10)
     page.keyboard.press("Enter")
