@@ -59,6 +59,9 @@ _SCHEMA = (
 # The gallery's sessions (strings) and login failures (sorted sets), on their own keys.
 _LOGINS = ("+get", "+set", "+del", "+expire", "+zadd", "+zrem", "+zcard", "+zrange",
            "+zremrangebyscore", "+multi", "+exec")
+# The gallery's timelapse jobs (hashes, a lease string, a sorted set), on their own keys.
+_TIMELAPSES = ("+hset", "+hget", "+hmget", "+hgetall", "+hdel", "+exists", "+pttl", "+expire",
+               "+set", "+del", "+zadd", "+zrange", "+zrevrange", "+zrem", "+multi", "+exec")
 
 
 # Retention by size: its lease (taken, renewed under WATCH, released) and the numbers it
@@ -81,6 +84,7 @@ class Role:
     """Commands and keys (named after `Catalogue.state_prefix`) of a selector for retention's
     keys, e.g. `("+hmget", "%R~storage")`: those commands on those keys only."""
     gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
+    gallery_timelapses: bool = False  # may keep the gallery's timelapse jobs
 
     @property
     def user(self) -> str:
@@ -115,6 +119,7 @@ ROLES: tuple[Role, ...] = (
             "+unwatch",
             "+exists",
             "+hget",
+            "+hstrlen",
             "+hmget",
             "+pttl",
             "+fcall_ro",
@@ -128,6 +133,7 @@ ROLES: tuple[Role, ...] = (
         ("+ft.search", "+ft.aggregate", "+ft.info"),
         state=_RETENTION,
         gallery_logins=True,
+        gallery_timelapses=True,
     ),
     Role(
         "admin",
@@ -153,6 +159,7 @@ ROLES: tuple[Role, ...] = (
         index_versions=True,
         state=_RETENTION,
         gallery_logins=True,
+        gallery_timelapses=True,
     ),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)
@@ -187,6 +194,9 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
         out.append("(" + " ".join(selector) + ")")
     if role.gallery_logins:
         out.append("(" + " ".join([*_LOGINS, f"~{_glob(catalogue.auth_prefix)}*"]) + ")")
+    if role.gallery_timelapses:
+        keys = f"~{_glob(catalogue.timelapse_prefix)}*"
+        out.append("(" + " ".join([*_TIMELAPSES, keys]) + ")")
     return out
 
 
