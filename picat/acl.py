@@ -67,6 +67,9 @@ _WALK = ("+zrange", "+zmscore", "+hmget")
 # The gallery's sessions (strings) and login failures (sorted sets), on their own keys.
 _LOGINS = ("+get", "+set", "+del", "+expire", "+zadd", "+zrem", "+zcard", "+zrange",
            "+zremrangebyscore", "+multi", "+exec")
+# The gallery's timelapse jobs (hashes, a lease string, a sorted set), on their own keys.
+_TIMELAPSES = ("+hset", "+hget", "+hmget", "+hgetall", "+hdel", "+exists", "+pttl", "+expire",
+               "+set", "+del", "+zadd", "+zrange", "+zrevrange", "+zrem", "+multi", "+exec")
 
 
 # Retention by size: its lease (taken, renewed under WATCH, released) and the numbers it
@@ -89,6 +92,7 @@ class Role:
     """Commands and keys (named after `Catalogue.state_prefix`) of a selector for retention's
     keys, e.g. `("+hmget", "%R~storage")`: those commands on those keys only."""
     gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
+    gallery_timelapses: bool = False  # may keep the gallery's timelapse jobs
     summary: tuple[str, ...] = ()
     """Commands of a selector for the catalogue's summary keys (`schema/summary.py`) only."""
 
@@ -126,6 +130,7 @@ ROLES: tuple[Role, ...] = (
             "+unwatch",
             "+exists",
             "+hget",
+            "+hstrlen",
             "+hmget",
             "+pttl",
             "+fcall_ro",
@@ -139,6 +144,7 @@ ROLES: tuple[Role, ...] = (
         ("+ft.search", "+ft.aggregate", "+ft.info"),
         state=_RETENTION,
         gallery_logins=True,
+        gallery_timelapses=True,
         summary=(*_SUMMARY, *_WALK, "+exists", "+fcall_ro"),
     ),
     Role(
@@ -166,6 +172,7 @@ ROLES: tuple[Role, ...] = (
         state=_RETENTION,
         summary=("+@read", "+@write", "+@keyspace", "-@dangerous", "-@scripting", "+fcall_ro"),
         gallery_logins=True,
+        gallery_timelapses=True,
     ),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)
@@ -203,6 +210,9 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
         out.append("(" + " ".join(selector) + ")")
     if role.gallery_logins:
         out.append("(" + " ".join([*_LOGINS, f"~{_glob(catalogue.auth_prefix)}*"]) + ")")
+    if role.gallery_timelapses:
+        keys = f"~{_glob(catalogue.timelapse_prefix)}*"
+        out.append("(" + " ".join([*_TIMELAPSES, keys]) + ")")
     return out
 
 

@@ -29,6 +29,7 @@ COMMAND_MODULES = {
     "acl": "picat.acl",
     "store": "picat.store_command",
     "retention": "picat.retention",
+    "status": "picat.status",
     "timelapse": "picat.timelapse.command",
     "service": "picat.units",
     "doctor": "picat.doctor",

@@ -50,6 +50,11 @@ def check_camera(camera_setting: str) -> Check:
     try:
         picam2 = open_picamera2()
     except CameraUnavailable as exc:
+        capturing = _picat_capture_holding_camera()
+        if capturing is not None:
+            return Check("camera", "ok", f"in use by `picat capture` (process {capturing})",
+                         "nothing to do; to look at the camera itself, stop the service "
+                         "and run `picat doctor` again")
         return Check("camera", "fail", exc.cause, exc.fix)
     try:
         sensor = picam2.camera_properties.get("Model", "unknown sensor")
@@ -61,6 +66,20 @@ def check_camera(camera_setting: str) -> Check:
     chosen = f"; CAMERA_RESOLUTION=auto takes {auto[0]}x{auto[1]}" if auto else ""
     return Check("camera", "ok", f"{sensor} on {model or 'this machine'}, modes {sizes}{chosen}",
                  "nothing to do")
+
+
+def _picat_capture_holding_camera(proc: Path = Path("/proc")) -> int | None:
+    """The pid of a `picat capture` that has the camera open, if one does."""
+    from picat.capture.picamera import camera_holders
+
+    for pid, _, _ in camera_holders(proc):
+        try:
+            words = (proc / str(pid) / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"capture" in words and any(word.endswith(b"picat") for word in words):
+            return pid
+    return None
 
 
 def check_gpio() -> Check:

@@ -63,11 +63,15 @@ class _CaptureThread(threading.Thread):
         self.error: str | None = None
 
     def run(self) -> None:
+        from picat.capture.picamera import CameraStalled, CameraUnavailable
         from picat.capture.service import run_capture
 
         try:
             run_capture(self.settings, self.config, self.stop, self.camera)
             return
+        except (CameraUnavailable, CameraStalled) as exc:  # the message says it all
+            log.error("capture failed: %s", exc)
+            self.error = f"capture failed: {exc}"
         except Exception as exc:
             log.exception("capture failed: stopping picat up")
             self.error = f"capture failed: {type(exc).__name__}: {exc}"

@@ -195,6 +195,15 @@ def load_blob(
     return r.hget(catalogue.key(image_id), field)
 
 
+def blob_size(
+    r: redis.Redis, image_id: str, field: str, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> int:
+    """The length of `image_data` or `thumbnail` (0 when absent), without reading it."""
+    if field not in (IMAGE_DATA, THUMBNAIL):
+        raise ValueError(f"{field!r} is not a binary field")
+    return int(r.hstrlen(catalogue.key(image_id), field))
+
+
 def store_thumbnail(
     r: redis.Redis, image_id: str, thumbnail: bytes, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> bool:

@@ -317,6 +317,27 @@ def test_import_with_web_credentials_says_to_apply_the_schema_first(
     assert "imported 1" in again.stdout
 
 
+def test_the_web_user_makes_a_timelapse(server: Server, tmp_path: Path) -> None:
+    from picat.schema.frames import Choice
+    from picat.schema.query import Filters
+    from picat.timelapse.encode import Size, VideoFormat
+    from picat.timelapse.jobs import Jobs, Status
+    from picat.timelapse.settings import Limits
+
+    index.apply(server.root)
+    for n in range(3):
+        store.save(server.root, picture(lux=float(n)), jpeg(), None)
+    jobs = Jobs(server.login("web"), DEFAULT_CATALOGUE, tmp_path, Limits(), lease=1.0)
+    job = jobs.start(Filters(), Choice(), VideoFormat(size=Size.SOURCE), params="",
+                     description="")
+    deadline = time.monotonic() + 30
+    while jobs.get(job.id).running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert jobs.get(job.id).status is Status.DONE and jobs.list()[0].done == 3
+    assert jobs.delete(job.id) and jobs.list() == []
+    refused(server.login("web"), ("SET", "picat-timelapse:elsewhere", "1"))
+
+
 def test_retention_runs_with_web_or_admin_credentials_and_capture_quotes_its_numbers(
     server: Server,
 ) -> None:

@@ -37,3 +37,14 @@ def test_benchmark_entry_point_writes_table_and_plot(tmp_path: Path) -> None:
                      "gallery:thumbnail", "gallery:api", "timeline:month"):
         assert result["timings"][scenario]["runs"] >= 1
     assert result["page_load"]["revisit"]["image_body_bytes"] == 0
+
+
+def test_timelapse_benchmark_runs(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.timelapse", "--frames", "2,3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    runs = json.loads(done.stdout)["runs"]
+    assert [run["frames"] for run in runs] == [2, 3]
+    assert all(run["peak_rss_mb"] > 0 and run["video_mb"] > 0 for run in runs)

@@ -98,3 +98,16 @@ def test_doctor_on_a_pi_5_with_a_camera_module_3_and_16k_pages(
     assert main(["doctor"]) == 1
     assert "to fix" in capsys.readouterr().out
     sys.modules.pop("picamera2", None)
+
+
+def test_a_camera_held_by_picat_capture_is_fine(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    for pid, cmdline in ((311, b"/home/me/.venv/bin/python3\0/home/me/.venv/bin/picat\0capture\0"),
+                         (312, b"rpicam-hello\0")):
+        (proc / str(pid) / "fd").mkdir(parents=True)
+        (proc / str(pid) / "comm").write_text(cmdline.split(b"\0")[0].decode()[-15:])
+        (proc / str(pid) / "cmdline").write_bytes(cmdline)
+        (proc / str(pid) / "fd" / "9").symlink_to("/dev/media0")
+    assert doctor._picat_capture_holding_camera(proc) == 311
+    (proc / "311" / "fd" / "9").unlink()
+    assert doctor._picat_capture_holding_camera(proc) is None

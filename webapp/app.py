@@ -19,6 +19,7 @@ from . import (
     images,
     picture,
     security,
+    storage,
     templating,
     timelapse,
     timeline,
@@ -68,7 +69,8 @@ def create_app(
     curation.install(app, redis_url)
     errors.install(app)
     templating.install(app)
-    for module in (gallery, picture, images, api, timeline, bulk):
+    storage.install(app)
+    for module in (gallery, picture, images, api, timeline, bulk, storage):
         app.register_blueprint(module.bp)
     timelapse.install(app)
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (JSON, images, CSS):

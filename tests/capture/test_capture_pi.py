@@ -18,6 +18,7 @@ from picat.capture import cameras
 from picat.cli import main
 from picat.embedded import EmbeddedRedis
 
+from ..conftest import free_port
 from .helpers import wait_for
 
 STANDIN = Path(__file__).parent / "standin"
@@ -110,3 +111,23 @@ def test_sigterm_stops_a_running_capture_promptly_with_status_0(
         process.kill()
     assert process.returncode == 0, err
     assert took < 10  # far inside the unit's TimeoutStopSec
+
+
+def test_up_with_no_camera_stops_with_the_cause_and_no_traceback(
+    redis_url: str, tmp_path: Path
+) -> None:
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(STANDIN), os.environ.get("PYTHONPATH")])),
+        "PICAMERA2_STANDIN": json.dumps({"sensor": None}),
+        "REDIS_URL": redis_url,
+        "PICAT_DATA_DIR": str(tmp_path / "data"),
+        "PICAT_WEB_PORT": str(free_port()),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "picat.cli", "up", "--camera", "picamera2"],
+        env=environment, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 1
+    assert "no camera connected" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr

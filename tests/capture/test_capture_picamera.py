@@ -17,7 +17,8 @@ import pytest
 import redis
 from PIL import Image as PILImage
 
-from picat.capture import cameras
+from picat.capture import cameras, picamera
+from picat.capture.config import load_capture_config
 from picat.capture.durable import DurableWriter
 from picat.capture.picamera import (
     AF_MODE_CONTINUOUS,
@@ -31,6 +32,7 @@ from picat.capture.picamera import (
 )
 from picat.capture.service import build_capture
 from picat.schema import Catalogue, store
+from picat.settings import load_settings
 
 STANDIN = Path(__file__).parent / "standin"
 MAIN_RGB = (200, 40, 30)
@@ -190,14 +192,18 @@ def test_once_waits_for_autofocus_and_interval_does_not(
 
 
 def test_metadata_without_lux_or_lens_position_stores_none(
-    standin: Callable[..., ModuleType],
+    standin: Callable[..., ModuleType], r: redis.Redis, catalogue: Catalogue
 ) -> None:
     standin(sensor="imx708", drop_metadata=["Lux", "LensPosition", "ColourTemperature"])
     camera = adapter((640, 360), thumbnail=64)
     frame = camera.capture()
-    assert (frame.lux, frame.lens_position, frame.colour_temperature) == (None, None, None)
-    assert frame.exposure_time == 16666
     camera.close()
+    assert (frame.lux, frame.lens_position, frame.colour_temperature) == (None, None, None)
+    capture = build_capture(frame, "pi-dark", "interval", ttl=60)
+    DurableWriter(r, catalogue).write([capture])
+    stored = r.hgetall(catalogue.key(capture.image.pk))
+    assert not {b"lux", b"lens_position", b"colour_temperature"} & stored.keys()
+    assert stored[b"exposure_time"] == b"16666"
 
 
 def test_lores_size_keeps_the_aspect_and_stays_even() -> None:
@@ -220,6 +226,30 @@ def test_a_frame_that_never_comes_ends_in_bounded_time(
     assert picam2._job_list == []  # cancelled and flushed
     assert not picam2.is_open  # closed, so the process can exit and be restarted
     camera.close()  # a second close is harmless
+
+
+def test_a_camera_that_will_not_close_is_left_behind_in_bounded_time(
+    standin: Callable[..., ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(picamera, "CLOSE_TIMEOUT", 0.3)
+    standin(sensor="imx219", stall_after=0, close_hangs=True)
+    camera = adapter((640, 480), thumbnail=64, frame_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(CameraStalled):
+        camera.capture()
+    assert time.monotonic() - started < 2
+
+
+def test_once_opens_the_camera_waiting_for_focus(
+    standin: Callable[..., ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin(sensor="imx708")
+    monkeypatch.setenv("CAMERA_RESOLUTION", "640x360")
+    config = load_capture_config(load_settings())
+    for once in (True, False):
+        camera = cameras.open_camera("picamera2", config, once=once)
+        assert isinstance(camera, Picamera2Camera) and camera._focus_pending is once
+        camera.close()
 
 
 def test_cancel_all_and_flush_frees_a_waiter_that_had_no_timeout(
