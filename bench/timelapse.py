@@ -6,7 +6,7 @@ photos weigh, `bench.photos`) in a private Redis, one a minute, then makes a
 child process (`picat.timelapse.make`, as the gallery's worker runs it: frames
 chosen through the index, bytes read from Redis one picture at a time, H.264
 with libx264). Each child reports its frames a second and its peak resident
-memory (`ru_maxrss`), and its resident memory at every tenth of the run and after
+memory (`VmHWM`), and its resident memory at every tenth of the run and after
 closing the file, so a curve that stays flat shows memory does not grow with the
 frame count.
 """
@@ -38,6 +38,16 @@ def _rss_mb() -> float:
     return pages * resource.getpagesize() / 1e6
 
 
+def _peak_rss_mb() -> float:
+    """`VmHWM`, this process's own peak. Not `ru_maxrss`: Linux carries that across
+    `execve`, so a child started by a big parent would report the parent's size."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024 / 1e6  # kB (KiB) to MB
+    raise LookupError("no VmHWM in /proc/self/status")
+
+
 def child(url: str, frames: int, out: Path) -> dict[str, object]:
     """One timelapse of the first `frames` pictures; what it cost."""
     from picat.schema import connect
@@ -64,7 +74,7 @@ def child(url: str, frames: int, out: Path) -> dict[str, object]:
     return {
         "frames": progress.done, "seconds": round(seconds, 2),
         "fps": round(progress.done / seconds, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000, 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
         "rss_mb_every_tenth": samples, "video_mb": round(out.stat().st_size / 1e6, 1),
     }
 
@@ -83,16 +93,18 @@ def main() -> None:
     counts = [int(n) for n in args.frames.split(",")]
     with private_redis(durable=False) as (url, r), tempfile.TemporaryDirectory() as scratch:
         index.apply(r, CATALOGUE)
-        bodies = list(photos(DISTINCT, seed=15))
+        bodies = list(photos(min(DISTINCT, max(counts)), seed=15))
         started = time.perf_counter()
         for n in range(max(counts)):
+            body = bodies[n % len(bodies)]
             timestamp = START + 60 * n
             image = Image(pk=new_image_id(timestamp), timestamp=timestamp, camera="bench",
                           width=1640, height=1232, time_of_day=int(timestamp % 86400),
                           utc_offset=0)
-            store.save(r, image, bodies[n % DISTINCT], None, CATALOGUE)
-        print(f"stored {max(counts):,} pictures of {sum(map(len, bodies)) / DISTINCT / 1e3:.0f} KB "
-              f"on average in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            store.save(r, image, body, None, CATALOGUE)
+        average_kb = sum(map(len, bodies)) / len(bodies) / 1e3
+        print(f"stored {max(counts):,} pictures of {average_kb:.0f} KB on average in "
+              f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
         results = []
         for frames in counts:
             out = Path(scratch) / f"{frames}.mp4"
@@ -104,7 +116,7 @@ def main() -> None:
             print(json.dumps(result), file=sys.stderr)
             results.append(result)
             out.unlink()
-    print(json.dumps({"distinct_pictures": DISTINCT, "runs": results}, indent=1))
+    print(json.dumps({"distinct_pictures": len(bodies), "runs": results}, indent=1))
 
 
 if __name__ == "__main__":

@@ -57,6 +57,11 @@ class Catalogue:
         """Where the gallery keeps login sessions and failure counts, shared by its workers."""
         return f"picat-auth:{self.index}:"
 
+    @property
+    def timelapse_prefix(self) -> str:
+        """Where the gallery keeps its timelapse jobs (`picat.timelapse.jobs`)."""
+        return f"picat-timelapse:{self.index}:"
+
     def versioned_index(self, version: str) -> str:
         """The concrete index behind the `index` alias, e.g. `idx:images:v-3f9c2a1b`."""
         return f"{self.index}:v-{version}"

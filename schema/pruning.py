@@ -9,6 +9,10 @@ each goes through `store.delete_pictures` without `include_kept`, so a picture k
 between the search and the delete stays. TTL retention goes on beside it: whichever
 comes first deletes a picture.
 
+The marks (`storage.water_marks`): start at the budget less 10 % of it (at least
+32 MB, two of capture's write batches, which can arrive between two looks; at most
+half the budget), delete 10 % of the budget more.
+
 Exactly one process prunes a Redis at a time, however many galleries and cameras
 share it: each tick, a `Retention` first holds a lease in Redis (`SET NX PX`,
 renewed by its holder under `WATCH`), and only the holder measures and prunes.
@@ -35,10 +39,6 @@ from .replies import text
 
 log = logging.getLogger("picat.retention")
 
-HIGH_WATER = 0.90
-"""Pruning starts when used memory reaches this share of the budget..."""
-LOW_WATER = 0.80
-"""...and deletes until it is under this one, so it runs now and then, not at every write."""
 BATCH = 200
 TICK = 0.25
 """Seconds between two looks at used memory: fast capture adds a few MB a tick at most."""
@@ -113,22 +113,23 @@ def prune(
     budget: int,
     *,
     catalogue: Catalogue = DEFAULT_CATALOGUE,
-    high: float = HIGH_WATER,
-    low: float = LOW_WATER,
     batch: int = BATCH,
+    still_mine: Callable[[], bool] = lambda: True,
 ) -> Pruned | None:
-    """Delete the oldest unkept pictures until used memory is under `low` x `budget`, if it
-    has reached `high` x `budget`; None when it had not."""
+    """Delete the oldest unkept pictures until used memory is under the low-water mark, if
+    it has reached the high one (`storage.water_marks`); None when it had not. It stops
+    early once `still_mine()` is false (the process lost its lease during a long run)."""
     used = storage.memory(r).used
-    if used < high * budget:
+    high, low = storage.water_marks(budget)
+    if used < high:
         return None
     run = Pruned(budget=budget, used_before=used)
     offset = 0  # past keys that stay in the results (not picture ids)
     pictures = storage.holdings(r, catalogue).pictures
-    while used > low * budget:
+    while used > low and still_mine():
         # No more than the excess needs, at the average size, so a batch never overshoots much.
         per_picture = used / max(pictures, 1)
-        wanted = max(1, min(batch, math.ceil((used - low * budget) / per_picture)))
+        wanted = max(1, min(batch, math.ceil((used - low) / per_picture)))
         rows = oldest_unkept(r, wanted, offset, catalogue)
         if not rows:
             run.only_kept_left = True
@@ -154,10 +155,19 @@ class Lease:
     def __init__(self, r: redis.Redis, key: str, ttl_ms: int = LEASE_MS) -> None:
         self.r, self.key, self.ttl_ms = r, key, ttl_ms
         self.token = secrets.token_hex(8)
+        self._renewed: float | None = None
 
     def hold(self) -> bool:
-        """True if this process holds the lease now (taking it if free, renewing it if ours)."""
+        """True if this process holds the lease now (taking it if free, renewing it if ours).
+
+        A renewal is a write that goes to the append-only file, so the holder renews only
+        once a third of the lease has passed; until then it still holds two thirds."""
+        now = time.monotonic()
+        if self._renewed is not None and now - self._renewed < self.ttl_ms / 3000:
+            return True
+        self._renewed = None
         if self.r.set(self.key, self.token, nx=True, px=self.ttl_ms):
+            self._renewed = now
             return True
         with self.r.pipeline(transaction=True) as pipe:
             try:
@@ -167,11 +177,13 @@ class Lease:
                 pipe.multi()
                 pipe.pexpire(self.key, self.ttl_ms)
                 pipe.execute()
-                return True
             except redis.WatchError:
                 return False
+        self._renewed = now
+        return True
 
     def release(self) -> None:
+        self._renewed = None
         with self.r.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(self.key)
@@ -214,7 +226,7 @@ class Retention:
         budget = storage.budget(current, self.setting)
         if budget is None:
             return None
-        run = prune(self.r, budget, catalogue=self.catalogue)
+        run = prune(self.r, budget, catalogue=self.catalogue, still_mine=self.lease.hold)
         if run is not None:
             self.runs.append(run)
             self.report(run.describe())

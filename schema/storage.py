@@ -21,6 +21,20 @@ from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .replies import text
 
 GB = 1e9
+HEADROOM_SHARE = 0.10
+HEADROOM_BYTES = 32 * 10**6
+"""Room retention leaves under the budget: 10 % of it, and at least two of capture's
+16 MB write batches (what can arrive between two looks of retention), but never more
+than half the budget."""
+PRUNE_SHARE = 0.10
+"""Once started, retention deletes 10 % of the budget more, so it runs now and then."""
+
+
+def water_marks(budget: int) -> tuple[int, int]:
+    """(high, low): retention starts at `high` bytes used and deletes down to `low`."""
+    headroom = min(max(HEADROOM_SHARE * budget, HEADROOM_BYTES), 0.5 * budget)
+    high = budget - headroom
+    return int(high), int(high - PRUNE_SHARE * budget)
 
 
 def size(n: float) -> str:
@@ -69,10 +83,6 @@ def no_budget_warning(current: Memory, setting: int | None) -> str | None:
     )
 
 
-def _count(r: redis.Redis, catalogue: Catalogue, query: str) -> int:
-    return int(r.execute_command("FT.SEARCH", catalogue.index, query, "LIMIT", "0", "0")[0])
-
-
 @dataclass(frozen=True)
 class Holdings:
     pictures: int
@@ -81,8 +91,11 @@ class Holdings:
 
 def holdings(r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE) -> Holdings:
     """How many pictures the index holds, and how many of them are kept (no expiry)."""
-    pictures = _count(r, catalogue, "*")
-    return Holdings(pictures, pictures - _count(r, catalogue, "@expires_at:[-inf +inf]"))
+    with r.pipeline(transaction=True) as pipe:  # one moment: retention may be deleting
+        for query in ("*", "@expires_at:[-inf +inf]"):
+            pipe.execute_command("FT.SEARCH", catalogue.index, query, "LIMIT", "0", "0")
+        everything, expiring = pipe.execute()
+    return Holdings(int(everything[0]), int(everything[0]) - int(expiring[0]))
 
 
 STATUS_FIELDS = ("used", "budget", "kept", "at")
@@ -123,4 +136,179 @@ def out_of_memory_message(r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOG
     return (
         f"Redis is out of memory: {size(used)} used of {size(limit)}, "
         f"{kept:,} kept pictures; {advice}"
+    )
+
+
+HOUR, DAY = 3600, 86400
+
+
+@dataclass(frozen=True)
+class CameraRate:
+    """Pictures a camera took in the last hour and the last day (still held)."""
+
+    camera: str
+    last_hour: int
+    last_day: int
+
+
+def _oldest_and_newest(r: redis.Redis, catalogue: Catalogue) -> tuple[float | None, float | None]:
+    """Capture time of the oldest picture held, and the TTL (seconds) of the newest one
+    that expires: what the cameras' IMAGE_TTL is now (each Pi may have its own)."""
+    oldest = r.execute_command(
+        "FT.SEARCH", catalogue.index, "*", "SORTBY", "timestamp", "ASC", "LIMIT", "0", "1",
+        "RETURN", "1", "timestamp",
+    )
+    newest = r.execute_command(
+        "FT.SEARCH", catalogue.index, "@expires_at:[-inf +inf]", "SORTBY", "timestamp", "DESC",
+        "LIMIT", "0", "1", "RETURN", "2", "timestamp", "expires_at",
+    )
+
+    def fields(reply: list) -> dict[str, str]:
+        if len(reply) < 3:
+            return {}
+        values = reply[2]
+        return {text(k): text(v) for k, v in zip(values[0::2], values[1::2], strict=True)}
+
+    first, last = fields(oldest), fields(newest)
+    taken = float(first["timestamp"]) if first.get("timestamp") else None
+    ttl = None
+    if last.get("timestamp") and last.get("expires_at"):
+        ttl = float(last["expires_at"]) - float(last["timestamp"])
+    return taken, ttl
+
+
+def camera_rates(
+    r: redis.Redis, now: float, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> list[CameraRate]:
+    """Each camera's pictures over the last hour and day (one FT.AGGREGATE each)."""
+    counts: dict[str, list[int]] = {}
+    for slot, span in enumerate((HOUR, DAY)):
+        reply = r.execute_command(
+            "FT.AGGREGATE", catalogue.index, f"@timestamp:[{now - span:.3f} +inf]",
+            "LOAD", "1", "@camera", "GROUPBY", "1", "@camera", "REDUCE", "COUNT", "0", "AS", "n",
+            "LIMIT", "0", "10000",
+        )
+        for row in reply[1:]:
+            values = {text(k): text(v) for k, v in zip(row[0::2], row[1::2], strict=True)}
+            counts.setdefault(values.get("camera") or "(none)", [0, 0])[slot] = int(values["n"])
+    return [CameraRate(camera, hour, day) for camera, (hour, day) in sorted(counts.items())]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The storage view: memory, pictures, rates, and how long the budget lasts."""
+
+    used: int
+    budget: int | None
+    maxmemory: int
+    pictures: int
+    kept: int
+    oldest: float | None
+    ttl: float | None
+    """Seconds a new picture lives (from the newest expiring one); None if all are kept."""
+    cameras: list[CameraRate]
+    warning: str | None
+    """Why nothing bounds memory, when nothing does."""
+
+    @property
+    def per_minute(self) -> float:
+        """Pictures a minute now: the last hour's rate, else the last day's."""
+        hour = sum(camera.last_hour for camera in self.cameras)
+        if hour:
+            return hour / 60
+        return sum(camera.last_day for camera in self.cameras) / 1440
+
+    @property
+    def bytes_per_picture(self) -> float | None:
+        return self.used / self.pictures if self.pictures else None
+
+    @property
+    def holds_pictures(self) -> int | None:
+        """Pictures the budget holds at today's average size, up to where retention starts."""
+        if self.budget is None or not self.bytes_per_picture:
+            return None
+        return int(water_marks(self.budget)[0] / self.bytes_per_picture)
+
+    @property
+    def holds_days(self) -> float | None:
+        """Days of pictures the budget holds at the current rate."""
+        if self.holds_pictures is None or not self.per_minute:
+            return None
+        return self.holds_pictures / (self.per_minute * 1440)
+
+    @property
+    def budget_decides(self) -> bool:
+        """True when the budget, not the TTL, decides how long pictures stay."""
+        if self.holds_days is None:
+            return False
+        return self.ttl is None or self.holds_days * DAY < self.ttl
+
+    def projection(self) -> str:
+        """"at 6.1 pictures a minute this budget holds 3.4 days; IMAGE_TTL is 7 days" """
+        ttl = "pictures are kept forever" if self.ttl is None else f"IMAGE_TTL is {_days(self.ttl)}"
+        if self.budget is None:
+            return f"no memory budget: nothing bounds the catalogue; {ttl}"
+        if self.holds_pictures is None:
+            return f"this budget holds about {size(self.budget)} of pictures; {ttl}"
+        if self.holds_days is None:
+            return f"this budget holds about {self.holds_pictures:,} pictures; no picture was " \
+                f"taken in the last day; {ttl}"
+        return (
+            f"at {self.per_minute:.1f} pictures a minute this budget holds "
+            f"{self.holds_days:.1f} days; {ttl}"
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "used_bytes": self.used,
+            "budget_bytes": self.budget,
+            "maxmemory_bytes": self.maxmemory,
+            "pictures": self.pictures,
+            "kept": self.kept,
+            "oldest_timestamp": self.oldest,
+            "image_ttl_seconds": self.ttl,
+            "cameras": [
+                {"camera": c.camera, "last_hour": c.last_hour, "last_day": c.last_day}
+                for c in self.cameras
+            ],
+            "pictures_per_minute": round(self.per_minute, 3),
+            "bytes_per_picture": self.bytes_per_picture,
+            "budget_holds_pictures": self.holds_pictures,
+            "budget_holds_days": self.holds_days,
+            "budget_decides": self.budget_decides,
+            "projection": self.projection(),
+            "warning": self.warning,
+        }
+
+
+def _days(seconds: float) -> str:
+    days = seconds / DAY
+    if days >= 1:
+        return f"{days:g} days" if days == int(days) else f"{days:.1f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 60:.0f} minutes"
+
+
+def report(
+    r: redis.Redis,
+    setting: int | None,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    now: float | None = None,
+) -> Report:
+    """Everything the storage view shows, read from Redis now."""
+    now = time.time() if now is None else now
+    current = memory(r)
+    held = holdings(r, catalogue)
+    oldest, ttl = _oldest_and_newest(r, catalogue)
+    return Report(
+        used=current.used,
+        budget=budget(current, setting),
+        maxmemory=current.maxmemory,
+        pictures=held.pictures,
+        kept=held.kept,
+        oldest=oldest,
+        ttl=ttl,
+        cameras=camera_rates(r, now, catalogue),
+        warning=no_budget_warning(current, setting),
     )

@@ -33,7 +33,7 @@ from picat.schema import (
     storage,
     store,
 )
-from picat.schema.query.commands import Runner
+from picat.schema.query import Filters, count
 from picat.webapp import create_app
 from picat.webapp.auth import Auth
 
@@ -128,7 +128,7 @@ def test_web_searches_reads_and_curates_and_cannot_break_anything(server: Server
         store.save(server.root, image, jpeg(), None)
     web = server.login("web")
 
-    assert Runner(web, DEFAULT_CATALOGUE).count("*") == 3
+    assert count(web, Filters())[0] == 3
     by_camera = ("GROUPBY", "1", "@camera", "REDUCE", "COUNT", "0", "AS", "n")
     groups = web.execute_command("FT.AGGREGATE", "idx:images", "*", *by_camera)
     assert groups[1] == [b"camera", b"pi-1", b"n", b"3"]
@@ -213,7 +213,7 @@ def test_admin_creates_and_migrates_the_index_but_cannot_wreck_the_server(
     root.execute_command("FT.ALIASUPDATE", "idx:images", old)
     result = index.apply(admin)
     assert (result.action, result.replaced) == ("migrated", old)
-    assert Runner(admin, DEFAULT_CATALOGUE).count("*") == 1
+    assert count(admin, Filters())[0] == 1
     # `picat up` runs capture and the gallery in one process with one URL: admin covers both.
     taken = picture(expires_at=time.time() + 60)
     DurableWriter(connect_single(server.url("admin"))).write([Capture(taken, b"\xff\xd8", None)])
@@ -315,6 +315,27 @@ def test_import_with_web_credentials_says_to_apply_the_schema_first(
     again = picat_import()
     assert again.returncode == 0, again.stderr
     assert "imported 1" in again.stdout
+
+
+def test_the_web_user_makes_a_timelapse(server: Server, tmp_path: Path) -> None:
+    from picat.schema.frames import Choice
+    from picat.schema.query import Filters
+    from picat.timelapse.encode import Size, VideoFormat
+    from picat.timelapse.jobs import Jobs, Status
+    from picat.timelapse.settings import Limits
+
+    index.apply(server.root)
+    for n in range(3):
+        store.save(server.root, picture(lux=float(n)), jpeg(), None)
+    jobs = Jobs(server.login("web"), DEFAULT_CATALOGUE, tmp_path, Limits(), lease=1.0)
+    job = jobs.start(Filters(), Choice(), VideoFormat(size=Size.SOURCE), params="",
+                     description="")
+    deadline = time.monotonic() + 30
+    while jobs.get(job.id).running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert jobs.get(job.id).status is Status.DONE and jobs.list()[0].done == 3
+    assert jobs.delete(job.id) and jobs.list() == []
+    refused(server.login("web"), ("SET", "picat-timelapse:elsewhere", "1"))
 
 
 def test_retention_runs_with_web_or_admin_credentials_and_capture_quotes_its_numbers(

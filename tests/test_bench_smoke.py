@@ -52,3 +52,14 @@ def test_image_store_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert set(result["capture"]["stores"]) == set(result["serve_ms"]) == {"redis", "file", "s3"}
     assert set(result["import_per_s"]) == {"redis", "file", "s3"}
     assert {"newest/redis", "newest/s3"} <= set(result["paging"]["timings"])
+
+
+def test_timelapse_benchmark_runs(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.timelapse", "--frames", "2,3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    runs = json.loads(done.stdout)["runs"]
+    assert [run["frames"] for run in runs] == [2, 3]
+    assert all(run["peak_rss_mb"] > 0 and run["video_mb"] > 0 for run in runs)

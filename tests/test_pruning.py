@@ -56,12 +56,14 @@ def test_pruning_deletes_the_oldest_unkept_first_down_to_the_low_water_mark(
     r = server
     images = fill(r, 300, 1_700_000_000, kept_every=7)
     used = storage.memory(r).used
-    budget = int(used / 0.95)  # above the high-water mark (90 %)
+    budget = int(used / 0.95)  # small: its high-water mark is half of it
 
     run = pruning.prune(r, budget, batch=25)
 
     assert run is not None and run.ids
-    assert storage.memory(r).used <= pruning.LOW_WATER * budget
+    high, low = storage.water_marks(budget)
+    assert (high, low) == (budget // 2, int(budget / 2 - budget / 10))
+    assert storage.memory(r).used <= low
     kept = [image.pk for image in images if image.expires_at is None]
     unkept = [image for image in images if image.expires_at is not None]
     left = remaining(r, images)

@@ -116,17 +116,27 @@ class Encoder:
         )
         draw.text((x, y), text, font=self._font, fill=(255, 255, 255))
 
-    def add(self, data: bytes, caption: str | None = None) -> None:
-        """Encode one picture (JPEG or PNG bytes) as the next frame."""
+    def decode(self, data: bytes) -> Image.Image:
+        """A picture (JPEG or PNG bytes) as a frame of the video's size; raises OSError or
+        ValueError for bytes that are no picture. The first picture sets the size."""
         with Image.open(io.BytesIO(data)) as opened:
-            if self._stream is None:
-                self._open_stream(opened)
-            opened.draft("RGB", self._size)  # JPEG: decode at a reduced scale when that fits
-            frame = self._fitted(ImageOps.exif_transpose(opened).convert("RGB"))
+            size = self._size if self._stream is not None else self.video.dimensions(*opened.size)
+            opened.draft("RGB", size)  # JPEG: decode at a reduced scale when that fits
+            picture = ImageOps.exif_transpose(opened).convert("RGB")
+        if self._stream is None:
+            self._open_stream(picture)
+        return self._fitted(picture)
+
+    def write(self, frame: Image.Image, caption: str | None = None) -> None:
+        """Encode a frame from `decode` as the next one."""
         if self.video.caption and caption:
             self._caption(frame, caption)
         self._mux(self._stream.encode(av.VideoFrame.from_image(frame)))
         self.frames += 1
+
+    def add(self, data: bytes, caption: str | None = None) -> None:
+        """Decode and encode one picture as the next frame."""
+        self.write(self.decode(data), caption)
 
     def _mux(self, packets: list[av.Packet]) -> None:
         for packet in packets:

@@ -1,12 +1,13 @@
 """Timelapses made in the background: one worker thread per process, state in Redis.
 
-A job is a Redis hash (`timelapse:job:<id>`, listed newest first in the sorted set
-`timelapse:jobs`) that the worker updates twice a second with its progress, so any
-request (any thread, any process on the same Redis) can show it. While a worker
-runs a job it keeps a lease key alive (`timelapse:job:<id>:lease`, refreshed by a
-heartbeat thread); a job still marked running whose lease has lapsed was being
-made by a process that died (a restart, a kill), and whoever reads it next marks
-it failed, so it shows "failed, retry" instead of running forever.
+A job is a Redis hash (`picat-timelapse:idx:images:job:<id>`, listed newest first
+in the sorted set `picat-timelapse:idx:images:jobs`) that the worker updates twice a
+second with its progress, so any request (any thread, any process on the same
+Redis) can show it. While a worker runs a job it keeps a lease key alive
+(`...:job:<id>:lease`, refreshed by a heartbeat thread); a job still marked
+running whose lease has lapsed was being made by a process that died (a restart,
+a kill), and whoever reads it next marks it failed, so it shows "failed, retry"
+instead of running forever.
 
 The video is written to `<id>.mp4.part` and renamed to `<id>.mp4` when complete,
 so a `.mp4` file is always a finished video. Cancelling sets a flag the worker
@@ -72,8 +73,8 @@ class OverLimit(ValueError):
 
 
 def key_prefix(catalogue: Catalogue) -> str:
-    """`timelapse:` beside the catalogue's `image:` (a test catalogue gets its own)."""
-    return catalogue.prefix.removesuffix("image:") + "timelapse:"
+    """`picat-timelapse:idx:images:`, the catalogue's own (a test catalogue gets its own)."""
+    return catalogue.timelapse_prefix
 
 
 def _text(value: bytes | None) -> str:
@@ -105,6 +106,8 @@ class Job:
     bytes: int
     error: str
     expires: float | None
+    skipped: int = 0
+    """Pictures left out because they had gone or did not decode."""
 
     @classmethod
     def from_hash(cls, job_id: str, fields: dict[bytes, bytes], pttl: int) -> Job:
@@ -128,6 +131,7 @@ class Job:
             bytes=int(_number(get("bytes"))),
             error=_text(get("error")),
             expires=time.time() + pttl / 1000 if pttl > 0 else None,
+            skipped=int(_number(get("skipped"))),
         )
 
     @property
@@ -163,6 +167,7 @@ class Job:
             "finished": self.finished,
             "expires": self.expires,
             "error": self.error or None,
+            "skipped": self.skipped,
         }
 
 
@@ -384,7 +389,7 @@ class Jobs:
             part.replace(final)
             self._finish(
                 job_id, Status.DONE, done=progress.done, bytes=final.stat().st_size,
-                fps=round(progress.fps, 3),
+                fps=round(progress.fps, 3), skipped=progress.skipped,
             )
         except Stopped:
             part.unlink(missing_ok=True)

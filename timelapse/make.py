@@ -7,6 +7,7 @@ stop), so the loop itself knows nothing of Redis job records or terminals.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,12 +15,15 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import redis
+from PIL import Image as PILImage
 
 from picat.schema import IMAGE_DATA, Catalogue, Image, store
 from picat.schema.frames import Choice, frames
 from picat.schema.query import Filters
 
 from .encode import Encoder, VideoFormat
+
+log = logging.getLogger(__name__)
 
 
 class TooManyFrames(RuntimeError):
@@ -74,7 +78,13 @@ def make(
             if data is None:  # expired or deleted since it was found
                 progress.skipped += 1
                 continue
-            encoder.add(data, caption(image))
+            try:
+                frame = encoder.decode(data)
+            except (OSError, ValueError, PILImage.DecompressionBombError) as exc:
+                log.warning("timelapse: skipped %s, which does not decode: %s", image.pk, exc)
+                progress.skipped += 1
+                continue
+            encoder.write(frame, caption(image))
             progress.done += 1
             report(progress)
         if progress.done == 0:

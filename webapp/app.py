@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from typing import Any
 
@@ -21,6 +19,7 @@ from . import (
     images,
     picture,
     security,
+    storage,
     templating,
     timelapse,
     timeline,
@@ -64,14 +63,14 @@ def create_app(
     app.extensions[EXTENSION] = Gallery(
         redis=connect(redis_url),
         catalogue=catalogue,
-        cursor_secret=hmac.new(key, b"picat paging cursors", hashlib.sha256).digest(),
     )
     auth.install(app, auth_settings, trust_proxy, host)  # first: a bad Host is a 400
     security.install(app)
     curation.install(app, redis_url)
     errors.install(app)
     templating.install(app)
-    for module in (gallery, picture, images, api, timeline, bulk):
+    storage.install(app)
+    for module in (gallery, picture, images, api, timeline, bulk, storage):
         app.register_blueprint(module.bp)
     timelapse.install(app)
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (JSON, images, CSS):

@@ -54,7 +54,13 @@ _lock = threading.Lock()
 def install(app: Flask) -> None:
     """Read the limits now (a bad value stops `picat web`); the jobs start on first use."""
     app.config.setdefault("PICAT_TIMELAPSE_LIMITS", load_limits())
+    app.jinja_env.filters["file_size"] = file_size
     app.register_blueprint(bp)
+
+
+def file_size(size: int) -> str:
+    """`840 KB`, `12.3 MB`."""
+    return f"{size / 1000:,.0f} KB" if size < 1_000_000 else f"{size / 1e6:,.1f} MB"
 
 
 def jobs() -> Jobs:

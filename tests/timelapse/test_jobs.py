@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from picat.schema import Image, new_image_id, store
 from picat.schema.frames import Choice
 from picat.schema.query import Filters
 from picat.timelapse.encode import Size, VideoFormat
@@ -126,3 +127,15 @@ def test_limits_refuse_with_a_message(r, catalogue, save_pictures, tmp_path):
     job = _wait(small, job.id, lambda j: not j.running)
     assert job.status is Status.FAILED and "passed" in job.error
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_picture_that_does_not_decode_is_left_out(jobs, save_pictures, r, catalogue):
+    save_pictures([START, START + 20], [1, 3])
+    broken = Image(pk=new_image_id(START + 10), timestamp=START + 10, camera="garden")
+    store.save(r, broken, b"\xff\xd8 not a picture", None, catalogue)
+    job = jobs.start(Filters(), Choice(), VideoFormat(fps=2, size=Size.SOURCE), params="",
+                     description="")
+    assert job.planned == 3
+    job = _wait(jobs, job.id, lambda j: not j.running)
+    assert (job.status, job.done, job.skipped) == (Status.DONE, 2, 1)
+    assert decoded_codes(jobs.video_path(job.id)) == ([1, 3], 2.0)

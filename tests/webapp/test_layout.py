@@ -20,6 +20,7 @@ from ..conftest import served
 from .conftest import BASE_TIME
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
 
 SHOTS = os.environ.get("PICAT_SCREENSHOTS")
 PHONE = {"width": 390, "height": 844}
@@ -154,4 +155,19 @@ def test_without_javascript_the_filters_are_simply_there(browser, site, pictures
     page.goto(site + "/")
     assert page.locator("#filters").is_visible()
     assert page.locator(".panel-toggles").is_hidden()
+    context.close()
+
+
+def test_the_query_disclosure_copies_its_commands(browser, site, pictures):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(site + "/?lux_min=5")
+    page.locator("details.query summary").click()
+    button = page.locator("details.query [data-copy]").first
+    button.click()
+    expect(button).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator(button.get_attribute("data-copy")).inner_text().strip()
+    assert "FT.SEARCH" in copied or "FCALL_RO" in copied
+    expect(button).to_have_text("Copy", timeout=5000)
     context.close()

@@ -1,0 +1,70 @@
+"""The storage view (`/storage`, `/api/storage`) and the banner that says when the memory
+budget, not the TTL, decides what is kept.
+
+The numbers come from `picat.schema.storage.report`: INFO memory, two counts, the
+oldest picture, each camera's pictures over the last hour and day. The banner reads
+the same report, taken at most once a minute per process, so a gallery page costs no
+extra Redis work most of the time and never fails because of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import redis
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
+
+from picat.schema import storage
+
+from .context import gallery
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("storage", __name__)
+
+BANNER_EVERY = 60.0
+_BANNER = "picat.storage_banner"
+
+
+def _report() -> storage.Report:
+    app = gallery()
+    return storage.report(app.redis, current_app.config["PICAT_MEMORY_BUDGET"], app.catalogue)
+
+
+@bp.get("/storage")
+def page() -> Response:
+    return Response(render_template("storage.html", report=_report()))
+
+
+@bp.get("/api/storage")
+def api() -> Response:
+    return jsonify(_report().as_json())
+
+
+class _Banner:
+    """The budget warning, recomputed at most every `BANNER_EVERY` seconds."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.at = -BANNER_EVERY
+        self.text: str | None = None
+
+    def current(self) -> str | None:
+        with self.lock:
+            if time.monotonic() - self.at >= BANNER_EVERY:
+                self.at = time.monotonic()
+                try:
+                    report = _report()
+                except redis.RedisError as exc:
+                    log.debug("storage banner skipped: %s", exc)
+                    return self.text
+                decides = "The memory budget, not IMAGE_TTL, decides what is kept"
+                self.text = f"{decides}: {report.projection()}." if report.budget_decides else None
+            return self.text
+
+
+def install(app: Flask) -> None:
+    app.extensions[_BANNER] = _Banner()
+    app.jinja_env.globals["storage_banner"] = lambda: current_app.extensions[_BANNER].current()
