@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,22 @@ def test_migration_there_and_back(
         assert not r.hexists(key, "blob_store")
     assert list(folder.scan(store_catalogue.prefix)) == []
     assert migrate(r, None, store_catalogue, progress=False).already == 4
+
+
+def test_timelapse_reads_frames_from_the_store(
+    r: redis.Redis, store_catalogue: Catalogue, tmp_path: Path
+) -> None:
+    from picat.schema.frames import parse_choice
+    from picat.schema.query import parse_filters
+    from picat.timelapse.encode import Size, VideoFormat
+    from picat.timelapse.make import make
+
+    for n in range(3):
+        _save(r, store_catalogue, n)
+    out = tmp_path / "frames.mp4"
+    progress = make(
+        r, store_catalogue, parse_filters({}, UTC), parse_choice({}), VideoFormat(size=Size.SOURCE),
+        out, planned=3, max_frames=10, max_bytes=2**24, report=lambda _: None,
+    )
+    assert (progress.done, progress.skipped) == (3, 0)
+    assert out.stat().st_size > 0
