@@ -76,7 +76,10 @@ def _refuse_if_too_large(image: Image) -> None:
     a hash written by hand or before the limit could hold 200 MB, which one request
     would copy into this process (several at once, several times over)."""
     app = gallery()
-    size = store.blob_size(app.redis, image.pk, IMAGE_DATA, app.catalogue)
+    if image.blob_key:  # in a folder or bucket: its size is in the hash
+        size = image.blob_size or 0
+    else:
+        size = store.blob_size(app.redis, image.pk, IMAGE_DATA, app.catalogue)
     limit = current_app.config["PICAT_MAX_PICTURE_BYTES"]
     if size > limit:
         abort(422, f"Picture {image.pk} is {size / 2**20:.0f} MB, more than the gallery serves "
@@ -129,8 +132,7 @@ def thumbnail(image_id: str) -> Response:
     app = gallery()
     data = store.load_blob(app.redis, image.pk, THUMBNAIL, app.catalogue)
     if data is None:
-        if not image.blob_key:
-            _refuse_if_too_large(image)
+        _refuse_if_too_large(image)
         try:
             full = store.load_original(app.redis, image, app.catalogue)
         except StoreUnavailable:
