@@ -77,14 +77,14 @@ def _refuse_if_too_large(image: Image) -> None:
     would copy into this process (several at once, several times over)."""
     app = gallery()
     if image.blob_key:  # in a folder or bucket: its size is in the hash
-        size = image.blob_size or 0
+        size, where = image.blob_size or 0, f"the image store (key {image.blob_key})"
     else:
         size = store.blob_size(app.redis, image.pk, IMAGE_DATA, app.catalogue)
+        where = f"redis-cli (HGET {app.catalogue.key(image.pk)} image_data)"
     limit = current_app.config["PICAT_MAX_PICTURE_BYTES"]
     if size > limit:
         abort(422, f"Picture {image.pk} is {size / 2**20:.0f} MB, more than the gallery serves "
-                   f"(PICAT_MAX_PICTURE_MB {limit / 2**20:g}): read it with redis-cli "
-                   f"(HGET {app.catalogue.key(image.pk)} image_data).")
+                   f"(PICAT_MAX_PICTURE_MB {limit / 2**20:g}): read it with {where}.")
 
 
 def _from_store(image: Image, variant: str) -> Response:
