@@ -19,7 +19,7 @@ from picat.capture.importer import import_files
 from picat.schema import IMAGE_DATA, Catalogue, Image, new_image_id, pruning, store
 from picat.schema.bulk import delete_ids, keep_ids
 from picat.schema.migrate import migrate
-from picat.schema.originals import FileStore
+from picat.schema.originals import FileStore, S3Store
 from picat.schema.sweep import sweep
 from picat.webapp import create_app
 
@@ -220,3 +220,26 @@ def test_timelapse_reads_frames_from_the_store(
     )
     assert (progress.done, progress.skipped) == (3, 0)
     assert out.stat().st_size > 0
+
+
+def test_presigned_redirect_for_s3_when_asked(
+    redis_url: str, r: redis.Redis, store_catalogue: Catalogue
+) -> None:
+    """`IMAGE_STORE_PRESIGN=60`: an S3 original is a redirect the browser follows to the
+    bucket; other stores stream as before. The login is checked first either way."""
+    import urllib.request
+
+    image = _save(r, store_catalogue, 5)
+    client = create_app(redis_url, catalogue=store_catalogue, TESTING=True,
+                        IMAGE_STORE_PRESIGN=60).test_client()
+    response = client.get(f"/images/{image.pk}/image")
+    if not isinstance(store_catalogue.originals, S3Store):
+        assert response.status_code == 200 and response.data == jpeg(5)
+        return
+    assert response.status_code == 307
+    assert response.headers["Cache-Control"] == "private, no-store"
+    with urllib.request.urlopen(response.headers["Location"], timeout=10) as fetched:
+        assert fetched.read() == jpeg(5)
+    download = client.get(f"/images/{image.pk}/download")
+    assert download.status_code == 307 and "response-content-disposition" in download.headers[
+        "Location"]
