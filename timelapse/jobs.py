@@ -182,7 +182,8 @@ class _Heartbeat(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.lease / 3):
             try:
-                self.r.set(self.key, b"1", px=int(self.lease * 1000))
+                # XX: never bring back a lease the finished job has deleted.
+                self.r.set(self.key, b"1", px=int(self.lease * 1000), xx=True)
             except redis.RedisError:
                 log.warning("timelapse: could not renew %s", self.key)
 
