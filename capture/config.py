@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from picat.schema.model import CAMERA_PATTERN
-from picat.settings import Settings, bounded, env_setting
+from picat.settings import Settings, bounded, env_setting, picture_limits
 
 CAMERA_KINDS = ("auto", "picamera2", "simulated")
 TRIGGER_KINDS = ("interval", "gpio", "motion")
@@ -106,6 +106,19 @@ def _positive_seconds(text: str) -> float:
 
 def load_capture_config(settings: Settings) -> CaptureConfig:
     """Read the capture variables; defaults suit a Pi with a Camera Module 3."""
+    config = _read_capture_config(settings)
+    width, height = config.resolution or (0, 0)  # None: the sensor mode the camera picks
+    limits = picture_limits()
+    if width * height > limits.max_pixels:
+        raise SystemExit(
+            f"CAMERA_RESOLUTION {width}x{height} is {width * height / 1e6:.0f} megapixels, more "
+            f"than PICAT_MAX_PICTURE_MEGAPIXELS ({limits.max_pixels / 1e6:g}): the gallery "
+            "would refuse to decode its pictures; lower one or raise the other"
+        )
+    return config
+
+
+def _read_capture_config(settings: Settings) -> CaptureConfig:
     return CaptureConfig(
         image_ttl=env_setting(
             "IMAGE_TTL",

@@ -23,6 +23,8 @@ from pathlib import Path
 from PIL import ExifTags, ImageOps, UnidentifiedImageError
 from PIL import Image as PILImage
 
+from picat.settings import DEFAULT_PICTURE_LIMITS
+
 from .imaging import make_thumbnail
 from .photo_facts import NoCaptureTime, capture_time, estimated_lux
 
@@ -57,14 +59,27 @@ def _draft_size(size: tuple[int, int], thumbnail_size: int) -> tuple[int, int]:
     return max(1, int(width * scale)), max(1, int(height * scale))
 
 
-def _open_picture(data: bytes, thumbnail_size: int) -> tuple[PILImage.Image, tuple[int, int]]:
-    """The decoded picture (reduced for JPEGs) and the file's own size; raises Rejected."""
+def _open_picture(
+    data: bytes, thumbnail_size: int, max_pixels: int
+) -> tuple[PILImage.Image, tuple[int, int]]:
+    """The decoded picture (reduced for JPEGs) and the file's own size; raises Rejected.
+
+    The size is read from the header, before any decoding: a picture above `max_pixels`
+    is refused without costing its decode (a 13000x13000 PNG is 1.4 GB of pixels).
+    """
     try:
         picture = PILImage.open(io.BytesIO(data))
         size = picture.size
+        if size[0] * size[1] > max_pixels:
+            raise Rejected(
+                f"{size[0]}x{size[1]} is {size[0] * size[1] / 1e6:.0f} megapixels, more than "
+                f"PICAT_MAX_PICTURE_MEGAPIXELS ({max_pixels / 1e6:g})"
+            )
         if picture.format == "JPEG":
             picture.draft("RGB", _draft_size(size, thumbnail_size))
         picture.load()
+    except Rejected:
+        raise
     except UnidentifiedImageError:
         raise Rejected("not an image (unknown format)") from None
     except (PILImage.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
@@ -74,9 +89,12 @@ def _open_picture(data: bytes, thumbnail_size: int) -> tuple[PILImage.Image, tup
     return picture, size
 
 
-def describe(path: Path, data: bytes, thumbnail_size: int) -> Described:
+def describe(
+    path: Path, data: bytes, thumbnail_size: int,
+    max_pixels: int = DEFAULT_PICTURE_LIMITS.max_pixels,
+) -> Described:
     """Decode one file's bytes completely and describe it; raises Rejected for a bad file."""
-    picture, (width, height) = _open_picture(data, thumbnail_size)
+    picture, (width, height) = _open_picture(data, thumbnail_size, max_pixels)
     if picture.getexif().get(ExifTags.Base.Orientation) in TRANSPOSED_ORIENTATIONS:
         width, height = height, width
     try:

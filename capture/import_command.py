@@ -14,7 +14,7 @@ import redis
 
 from picat.schema import index
 from picat.schema.originals import StoreUnavailable
-from picat.settings import Settings, safe_url
+from picat.settings import Settings, picture_limits, safe_url
 
 from .config import load_capture_config
 from .durable import NotDurable, connect_single
@@ -42,7 +42,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         report = import_files(
-            r, paths, config.camera_id, config.image_ttl, config.thumbnail_size, catalogue
+            r, paths, config.camera_id, config.image_ttl, config.thumbnail_size, catalogue,
+            limits=picture_limits(),
         )
     except redis.ConnectionError as exc:
         print(

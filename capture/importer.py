@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
+import stat
 import threading
 import time
 from collections import deque
@@ -32,10 +34,12 @@ from pathlib import Path
 import redis
 from tqdm import tqdm
 
-from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, Trigger, new_image_id
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, Trigger
 from picat.schema.clock import local_time_fields, server_time
+from picat.schema.ids import content_image_id
 from picat.schema.query.commands import count_argv
 from picat.schema.store import save_many
+from picat.settings import DEFAULT_PICTURE_LIMITS, PictureLimits
 
 from .decoding import Described, Rejected, describe
 from .durable import Acknowledgement, DurableWriter
@@ -80,16 +84,29 @@ class _File:
     this run, which decides its fate), or "reject:<reason>"."""
 
 
-def find_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named directly, and every non-hidden file below named folders, in name order."""
+def find_files(
+    paths: Iterable[Path], unreadable: list[tuple[Path, str]] | None = None
+) -> Iterator[Path]:
+    """Files named directly, and every non-hidden entry below named folders, in name order.
+
+    A folder that cannot be listed is added to `unreadable` with the reason, so its
+    files do not vanish from the report silently.
+    """
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden:
-                    yield child
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        found: list[Path] = []
+
+        def report(error: OSError, top: Path = path) -> None:
+            if unreadable is not None:
+                reason = error.strerror or str(error)
+                unreadable.append((Path(error.filename or top), f"cannot read folder ({reason})"))
+
+        for root, folders, names in os.walk(path, onerror=report):
+            folders[:] = [name for name in folders if not name.startswith(".")]
+            found.extend(Path(root) / name for name in names if not name.startswith("."))
+        yield from sorted(found)
 
 
 def already_imported(
@@ -104,21 +121,44 @@ def already_imported(
             if int(reply[0]) > 0}
 
 
-def _hashed(path: Path) -> _File:
+def _read_bounded(path: Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, never more than `max_bytes`: a FIFO would block the run
+    and `/dev/zero` never ends, so anything else is refused before it is opened."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise _Refused("not a regular file (a FIFO, device, socket or folder)")
+    too_big = (f"larger than PICAT_MAX_PICTURE_MB ({max_bytes / 2**20:g} MB)")
+    if info.st_size > max_bytes:
+        raise _Refused(f"{info.st_size / 2**20:.1f} MB, {too_big}")
+    with open(path, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _Refused(f"grew while read: {too_big}")
+    return data
+
+
+class _Refused(ValueError):
+    """A file the importer will not read; the message says why."""
+
+
+def _hashed(path: Path, max_bytes: int) -> _File:
     try:
-        data = path.read_bytes()
+        data = _read_bounded(path, max_bytes)
+    except _Refused as exc:
+        return _File(path, verdict=f"reject:{exc}")
     except OSError as exc:
         return _File(path, verdict=f"reject:cannot read ({exc.strerror or exc})")
     return _File(path, data, hashlib.sha256(data).hexdigest())
 
 
 def _read(
-    files: list[Path], r: redis.Redis, catalogue: Catalogue, redis_lock: threading.Lock
+    files: list[Path], r: redis.Redis, catalogue: Catalogue, redis_lock: threading.Lock,
+    max_bytes: int,
 ) -> Iterator[_File]:
     """Each file's bytes and checksum, with a verdict for those not worth decoding."""
     claimed: set[str] = set()
     for start in range(0, len(files), BATCH):
-        chunk = [_hashed(path) for path in files[start:start + BATCH]]
+        chunk = [_hashed(path, max_bytes) for path in files[start:start + BATCH]]
         unclaimed = list(dict.fromkeys(
             item.checksum for item in chunk if item.checksum and item.checksum not in claimed
         ))
@@ -177,7 +217,9 @@ class _Writer:
         self.thread.join()
 
 
-def _decode(item: _File, thumbnail_size: int) -> Described | str:
+def _decode(
+    item: _File, thumbnail_size: int, limits: PictureLimits = DEFAULT_PICTURE_LIMITS
+) -> Described | str:
     """A worker's job: the description of a file to decode, or the reason it is rejected.
 
     A worker process is given the file without its bytes and reads it again: through
@@ -189,13 +231,13 @@ def _decode(item: _File, thumbnail_size: int) -> Described | str:
     data = item.data
     if not data:
         try:
-            data = item.path.read_bytes()
-        except OSError as exc:
-            return f"reject:cannot read ({exc.strerror or exc})"
+            data = _read_bounded(item.path, limits.max_bytes)
+        except (OSError, _Refused) as exc:
+            return f"reject:cannot read ({getattr(exc, 'strerror', None) or exc})"
         if hashlib.sha256(data).hexdigest() != item.checksum:
             return "reject:changed while it was being imported"
     try:
-        return describe(item.path, data, thumbnail_size)
+        return describe(item.path, data, thumbnail_size, limits.max_pixels)
     except Rejected as exc:
         return f"reject:{exc}"
 
@@ -204,7 +246,7 @@ def _image(item: _File, described: Described, camera_id: str, ttl: int, now: flo
     """`now` is Redis's clock, which expires the key: this machine's may be wrong."""
     time_of_day, utc_offset = local_time_fields(described.taken, described.zone)
     return Image(
-        pk=new_image_id(described.taken),
+        pk=content_image_id(described.taken, item.checksum),
         mime_type=described.mime_type,
         timestamp=described.taken,
         lux=described.lux,
@@ -228,6 +270,7 @@ def import_files(
     catalogue: Catalogue = DEFAULT_CATALOGUE,
     progress: bool = True,
     workers: int | None = None,
+    limits: PictureLimits = DEFAULT_PICTURE_LIMITS,
 ) -> ImportReport:
     """Import every file under `paths`; Redis errors stop the run, bad files do not.
 
@@ -236,7 +279,7 @@ def import_files(
     core; 1 decodes in this process).
     """
     report = ImportReport()
-    files = list(find_files(paths))
+    files = list(find_files(paths, report.rejected))
     fates: dict[str, str] = {}
     """checksum -> "imported" or the rejection of the first file with that content."""
     in_flight: deque[_File] = deque()
@@ -248,12 +291,12 @@ def import_files(
     in_workers = processes(len(files), workers) > 0
 
     def feed() -> Iterator[_File]:
-        for item in _read(files, r, catalogue, redis_lock):
+        for item in _read(files, r, catalogue, redis_lock, limits.max_bytes):
             in_flight.append(item)
             yield replace(item, data=b"") if in_workers else item
 
-    decoded = ordered_map(partial(_decode, thumbnail_size=thumbnail_size), feed(), len(files),
-                          workers)
+    decoded = ordered_map(partial(_decode, thumbnail_size=thumbnail_size, limits=limits),
+                          feed(), len(files), workers)
     bar = tqdm(total=len(files), desc="importing", unit="file", disable=None if progress else True)
     durable = DurableWriter(r, catalogue)
     written_on = Acknowledgement(durable.connection(), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import threading
 
 from picat.schema import Catalogue, Image, new_image_id
@@ -84,9 +85,12 @@ class CaptureService:
     def _announce_full(self) -> None:
         if not self._paused:
             log.error(
-                "SPOOL FULL: %s holds %.1f MB (SPOOL_MAX_MB %.0f) and Redis has not taken it: "
-                "capturing is stopped until it does; nothing was deleted",
-                self.spool.directory, self.spool.used_bytes() / 2**20, self.spool.max_bytes / 2**20,
+                "SPOOL FULL: %s holds %.1f MB (SPOOL_MAX_MB %.0f, %.1f MB free on its disk) "
+                "and Redis has not taken it: capturing is stopped until it does; nothing "
+                "was deleted",
+                self.spool.directory, self.spool.used_bytes() / 2**20,
+                self.spool.max_bytes / 2**20,
+                shutil.disk_usage(self.spool.directory).free / 2**20,
             )
             self._paused = True
 

@@ -17,9 +17,11 @@ Redis already had the picture, and rewrites it only if Redis may have lost it
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import shutil
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,8 @@ UNKNOWN_RUN = "unknown"
 LOCK_NAME = ".lock"
 REJECTED_SUFFIX = ".bad"
 _LENGTHS = struct.Struct(">III")
+DISK_MARGIN = 2**20
+"""Free bytes left on the spool's disk beyond the next capture before capturing pauses."""
 
 
 class SpoolFull(RuntimeError):
@@ -95,6 +99,7 @@ class Spool:
         self.directory = Path(directory)
         self.max_bytes = max_bytes
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)  # pictures wait here: no other local user may look
         self._lock = open(self.directory / LOCK_NAME, "a")  # noqa: SIM115 - held until close()
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -122,7 +127,10 @@ class Spool:
         return total
 
     def has_room(self, size: int) -> bool:
-        return self.used_bytes() + size <= self.max_bytes
+        """Within SPOOL_MAX_MB, and on a disk with room for it (and a little more)."""
+        if self.used_bytes() + size > self.max_bytes:
+            return False
+        return shutil.disk_usage(self.directory).free >= size + DISK_MARGIN
 
     def put(self, capture: Capture) -> Path:
         """Store a capture atomically; raises SpoolFull rather than evict anything."""
@@ -134,10 +142,19 @@ class Spool:
             )
         final = self.directory / (capture.image.pk + SUFFIX)
         temporary = final.with_suffix(".tmp")
-        with open(temporary, "wb") as out:
-            out.write(blob)
-            out.flush()
-            os.fsync(out.fileno())
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "wb") as out:
+                out.write(blob)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)  # never a partial file
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise SpoolFull(
+                    f"the disk holding the spool {self.directory} is full ({exc.strerror})"
+                ) from None
+            raise
         os.replace(temporary, final)
         _fsync_directory(self.directory)
         return final

@@ -229,6 +229,9 @@ class EmbeddedRedis:
                 "choose another with --port or PICAT_REDIS_PORT, or set REDIS_URL to use it"
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # The pictures are in there (the AOF, the RDB): Redis writes its files 0644, so
+        # only the folder's mode keeps other local users out.
+        self.data_dir.chmod(0o700)
         self.process = subprocess.Popen(
             server_command(binaries, self.port, self.data_dir, self.logfile, self.maxmemory),
             start_new_session=True,

@@ -141,6 +141,34 @@ def memory_budget() -> int | None:
     )
 
 
+@dataclass(frozen=True)
+class PictureLimits:
+    """The largest picture the catalogue takes (import, capture) and the gallery decodes.
+
+    A 13000x13000 PNG needs 1.4 GB to decode and a 200 MB file 200 MB to hold: the
+    limits keep one picture's cost to one process well under its other needs.
+    """
+
+    max_bytes: int
+    max_pixels: int
+
+
+DEFAULT_MAX_PICTURE_MB = 50
+DEFAULT_MAX_MEGAPIXELS = 64
+DEFAULT_PICTURE_LIMITS = PictureLimits(
+    DEFAULT_MAX_PICTURE_MB * 2**20, DEFAULT_MAX_MEGAPIXELS * 10**6
+)
+
+
+def picture_limits() -> PictureLimits:
+    """`PICAT_MAX_PICTURE_MB` (file size) and `PICAT_MAX_PICTURE_MEGAPIXELS` (width x height)."""
+    megabytes = env_setting("PICAT_MAX_PICTURE_MB", DEFAULT_MAX_PICTURE_MB,
+                            bounded(int, 1, 4096), "a whole number of megabytes, 1-4096")
+    megapixels = env_setting("PICAT_MAX_PICTURE_MEGAPIXELS", DEFAULT_MAX_MEGAPIXELS,
+                             bounded(int, 1, 1000), "a whole number of megapixels, 1-1000")
+    return PictureLimits(megabytes * 2**20, megapixels * 10**6)
+
+
 def _store_spec(text: str) -> str:
     from picat.schema.originals import StoreSpecError, parse_spec
 

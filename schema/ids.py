@@ -74,6 +74,18 @@ def new_image_id(at: float | None = None) -> str:
     return _default_generator.new(at)
 
 
+def content_image_id(at: float, sha256_hex: str) -> str:
+    """The id of a picture known by its content: its time, then 80 bits of its sha256.
+
+    Importing the same file twice, even in two runs at once, then names the same hash,
+    which the second write only rewrites: no duplicate can appear.
+    """
+    ms = int(at * 1000)
+    if not 0 <= ms < 1 << 48:
+        raise ValueError(f"timestamp out of range for an image id: {at!r}")
+    return _encode(ms, 10) + _encode(int(sha256_hex[:20], 16), 16)
+
+
 def is_valid_image_id(text: str) -> bool:
     return isinstance(text, str) and bool(
         ULID_PATTERN.fullmatch(text) or SEED_ID_PATTERN.fullmatch(text)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import redis
 
-from . import functions
+from . import functions, summary
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .replies import text
 
@@ -138,9 +138,16 @@ def _wait_until_indexed(r: redis.Redis, name: str, timeout: float) -> None:
 def apply(
     r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE, build_timeout: float = 3600.0
 ) -> ApplyResult:
-    """Make `catalogue.index` answer with the current definition, and load the read
-    functions the queries call (`functions`); idempotent."""
+    """Make `catalogue.index` answer with the current definition, load the read
+    functions the queries call (`functions`) and count a summary for pictures written
+    before there was one (`summary.ensure`); idempotent."""
     functions.install(r)
+    result = _point_alias(r, catalogue, build_timeout)
+    summary.ensure(r, catalogue)
+    return result
+
+
+def _point_alias(r: redis.Redis, catalogue: Catalogue, build_timeout: float) -> ApplyResult:
     target = target_index(catalogue)
     current = index_info(r, catalogue.index)
     current_name = text(current["index_name"]) if current else None

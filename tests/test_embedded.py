@@ -151,3 +151,11 @@ def test_picat_redis_says_what_is_wrong_when_the_port_is_taken(tmp_path: Path) -
     assert done.returncode == 2
     assert f"port {port} on 127.0.0.1 is already taken" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_data_directory_is_private(embedded_redis, tmp_path) -> None:
+    """The pictures are in its AOF: other local users may not even list it."""
+    folder = tmp_path / "private-data"
+    folder.mkdir(mode=0o755)
+    embedded_redis(folder)
+    assert folder.stat().st_mode & 0o777 == 0o700

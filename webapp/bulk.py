@@ -15,8 +15,9 @@ delete unless "include kept" is ticked. Zips are streamed (`archive.py`).
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,6 +43,7 @@ from picat.schema.query.filters import MAX_LIMIT
 from .archive import ZIP_BATCH, stream_zip
 from .context import gallery
 from .curation import curator
+from .errors import error_response
 from .fragments import fragment
 from .params import View, parse_view
 from .templating import with_query
@@ -49,6 +51,10 @@ from .templating import with_query
 bp = Blueprint("bulk", __name__)
 
 MAX_SELECTED = 2000
+MAX_ZIPS = 4
+"""Zip downloads one gallery process streams at once: a zip larger than waitress's
+buffer holds a worker while a slow client reads it, so ten slow downloads must not
+take every worker (`webapp/server.py`); the next one is a 503 with Retry-After."""
 ACTIONS = ("delete", "keep")
 NOT_ON_DISK = " Redis has not yet confirmed this on disk: a crash now could undo it."
 
@@ -212,13 +218,39 @@ def _matching_batches(view: View) -> Iterator[list[Image]]:
     while True:
         page = search(
             app.redis, view.filters, Sort.OLDEST, MAX_LIMIT, cursor,
-            secret=app.cursor_secret, catalogue=app.catalogue,
+            catalogue=app.catalogue,
         )
         if page.images:
             yield page.images
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
+
+
+class _Releasing:
+    """The zip's bytes; its slot is given back once, when they end, fail, or the client
+    leaves (waitress closes the body), even if they were never read (a HEAD)."""
+
+    def __init__(self, slots: threading.BoundedSemaphore, chunks: Iterable[bytes]) -> None:
+        self.slots, self.chunks, self.held = slots, iter(chunks), True
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self.chunks)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.held:
+            self.held = False
+            self.slots.release()
+            close = getattr(self.chunks, "close", None)
+            if close is not None:
+                close()
 
 
 @bp.get("/bulk/zip")
@@ -233,8 +265,18 @@ def download() -> Response:
             raise QueryError("id", "select some pictures, or all matching, to download")
         batches = _selected_batches(ids)
     app = gallery()
+    slots = current_app.extensions.setdefault(
+        "picat.zip_slots", threading.BoundedSemaphore(MAX_ZIPS)
+    )
+    if not slots.acquire(blocking=False):
+        busy = error_response(
+            503, f"{MAX_ZIPS} zip downloads are being sent already: try again in a minute.",
+            "Busy",
+        )
+        busy.headers["Retry-After"] = "60"
+        return busy
     name = datetime.now(UTC).strftime("pictures-%Y-%m-%dT%H-%M-%SZ.zip")
-    body = stream_with_context(stream_zip(app.redis, batches, app.catalogue))
+    body = stream_with_context(_Releasing(slots, stream_zip(app.redis, batches, app.catalogue)))
     response = Response(body, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"

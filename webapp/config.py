@@ -14,7 +14,7 @@ from pathlib import Path
 
 from picat.schema.bulk import DEFAULT_BATCH
 from picat.schema.profile import DEFAULT_DAYS, MAX_DAYS
-from picat.settings import bounded, env_setting, memory_budget, port_number
+from picat.settings import bounded, env_setting, memory_budget, picture_limits, port_number
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -70,11 +70,14 @@ def _whole_number(name: str, default: int, low: int, high: int) -> int:
 
 
 def gallery_limits() -> dict[str, int | None]:
-    """`PICAT_BULK_BATCH`, `PICAT_HEATMAP_DAYS`, `IMAGE_STORE_PRESIGN` and
-    `PICAT_MEMORY_BUDGET`, checked once when the app is made, so a bad value stops
-    `picat web` with a message instead of being ignored."""
+    """`PICAT_BULK_BATCH`, `PICAT_HEATMAP_DAYS`, `IMAGE_STORE_PRESIGN`,
+    `PICAT_MEMORY_BUDGET` and the picture limits, checked once when the app is made, so
+    a bad value stops `picat web` with a message instead of being ignored."""
+    pictures = picture_limits()
     return {
         "PICAT_MEMORY_BUDGET": memory_budget(),
+        "PICAT_MAX_PICTURE_BYTES": pictures.max_bytes,
+        "PICAT_MAX_PICTURE_PIXELS": pictures.max_pixels,
         "PICAT_BULK_BATCH": _whole_number("PICAT_BULK_BATCH", DEFAULT_BATCH, 1, 10_000),
         "PICAT_HEATMAP_DAYS": _whole_number("PICAT_HEATMAP_DAYS", DEFAULT_DAYS, 1, MAX_DAYS),
         "IMAGE_STORE_PRESIGN": _whole_number("IMAGE_STORE_PRESIGN", 0, 0, 7 * 86400),

@@ -8,11 +8,11 @@ made from the full image on first request and stored for the next.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from datetime import UTC, datetime
 
 import redis
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from picat.schema import IMAGE_DATA, THUMBNAIL, Image, store
 from picat.schema.originals import StoreUnavailable
@@ -22,6 +22,7 @@ from .context import gallery
 from .lookup import image_or_404
 
 bp = Blueprint("images", __name__)
+log = logging.getLogger(__name__)
 
 # `private`: the gallery may sit behind a login, so no shared cache (a proxy, a
 # tunnel) may keep a copy to hand to someone else.
@@ -62,11 +63,25 @@ def _full(image_id: str, variant: str) -> Response:
     if image.blob_key:
         return _from_store(image, variant)
     app = gallery()
+    _refuse_if_too_large(image)
     data = store.load_blob(app.redis, image.pk, IMAGE_DATA, app.catalogue)
     if data is None:
         abort(404, f"Picture {image.pk} has no image data.")
     response = _media_response(image, variant, data, media.served_type(image.mime_type))
     return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+
+def _refuse_if_too_large(image: Image) -> None:
+    """A 422 for a stored picture above PICAT_MAX_PICTURE_MB, asked before reading it:
+    a hash written by hand or before the limit could hold 200 MB, which one request
+    would copy into this process (several at once, several times over)."""
+    app = gallery()
+    size = store.blob_size(app.redis, image.pk, IMAGE_DATA, app.catalogue)
+    limit = current_app.config["PICAT_MAX_PICTURE_BYTES"]
+    if size > limit:
+        abort(422, f"Picture {image.pk} is {size / 2**20:.0f} MB, more than the gallery serves "
+                   f"(PICAT_MAX_PICTURE_MB {limit / 2**20:g}): read it with redis-cli "
+                   f"(HGET {app.catalogue.key(image.pk)} image_data).")
 
 
 def _from_store(image: Image, variant: str) -> Response:
@@ -92,6 +107,18 @@ def download(image_id: str) -> Response:
     return _full(image_id, "download")
 
 
+def _keep_thumbnail(image_id: str, data: bytes) -> None:
+    """Store a thumbnail made now for the next request; if Redis refuses (maxmemory),
+    serve it anyway and log why, never the command (redis-py's message quotes it,
+    thumbnail bytes and all)."""
+    app = gallery()
+    try:
+        store.store_thumbnail(app.redis, image_id, data, app.catalogue)
+    except redis.ResponseError as exc:
+        reason = str(exc).rpartition("caused error: ")[2][:200]
+        log.warning("thumbnail of %s made but not stored: %s", image_id, reason)
+
+
 @bp.get("/images/<image_id>/thumbnail")
 def thumbnail(image_id: str) -> Response:
     """The small JPEG for the grid, generated and stored once if the hash has none."""
@@ -102,15 +129,21 @@ def thumbnail(image_id: str) -> Response:
     app = gallery()
     data = store.load_blob(app.redis, image.pk, THUMBNAIL, app.catalogue)
     if data is None:
+        if not image.blob_key:
+            _refuse_if_too_large(image)
         try:
             full = store.load_original(app.redis, image, app.catalogue)
         except StoreUnavailable:
             abort(503, "The image store does not answer: try again in a moment.")
-        data = media.make_thumbnail(full) if full else None
+        try:
+            data = media.make_thumbnail(full, current_app.config["PICAT_MAX_PICTURE_PIXELS"]
+                                        ) if full else None
+        except media.TooLarge as exc:
+            abort(422, f"Picture {image.pk} has {exc}, too many to make a thumbnail of "
+                       "(PICAT_MAX_PICTURE_MEGAPIXELS).")
         if data is None:
             abort(404, f"Picture {image.pk} cannot be shown as a thumbnail.")
         # Redis full: shown all the same, stored on a later view once there is room.
-        with contextlib.suppress(redis.exceptions.OutOfMemoryError):
-            store.store_thumbnail(app.redis, image.pk, data, app.catalogue)
+        _keep_thumbnail(image.pk, data)
     response = _media_response(image, "thumbnail", data, media.sniffed_type(data))
     return response.make_conditional(request, accept_ranges=True, complete_length=len(data))

@@ -60,13 +60,27 @@ def download_name(image: Image) -> str:
     return f"{image.camera or 'picture'}-{taken}.{extension}"
 
 
-def make_thumbnail(image_data: bytes) -> bytes | None:
-    """A small JPEG of a full image (for hashes written without one), None if undecodable."""
+class TooLarge(ValueError):
+    """A picture the gallery will not decode: its pixels would cost too much memory."""
+
+
+def make_thumbnail(image_data: bytes, max_pixels: int) -> bytes | None:
+    """A small JPEG of a full image (for hashes written without one), None if undecodable.
+
+    JPEGs are decoded reduced (libjpeg's DCT scaling, down to 1/8 a side) so only the
+    reduced size counts against `max_pixels`; other formats decode in full, so their
+    whole size does. Above it, TooLarge: 13000x13000 pixels would take 1.4 GB.
+    """
     try:
         with PILImage.open(io.BytesIO(image_data)) as picture:
             picture.draft("RGB", THUMBNAIL_BOX)
+            width, height = picture.size
+            if width * height > max_pixels:
+                raise TooLarge(f"{width}x{height} pixels")
             small = picture.convert("RGB")
             small.thumbnail(THUMBNAIL_BOX)
+    except TooLarge:
+        raise
     except (UnidentifiedImageError, OSError, ValueError, PILImage.DecompressionBombError):
         return None
     out = io.BytesIO()

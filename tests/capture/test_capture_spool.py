@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import pytest
 import redis
 
 from picat import acl
+from picat.capture import spool as spool_module
 from picat.capture.durable import DurableWriter, NotDurable, connect_single
 from picat.capture.service import CaptureService, build_capture
 from picat.capture.spool import Capture, Spool, SpoolBusy, SpoolFull
@@ -277,3 +279,40 @@ def test_a_connection_id_reused_after_a_restart_is_not_the_same_connection(
     assert writer.r.client_id() == old_id
     with pytest.raises(NotDurable, match="re-established"):
         writer.confirm_acknowledged(acknowledged)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 192 KB filesystem (tmpfs) for the spool: a real ENOSPC, no fake."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({made.stderr.strip()}): needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_pauses_capture_with_the_message_and_no_partial_file(
+    small_disk: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spool_module, "DISK_MARGIN", 0)  # let writes reach ENOSPC itself
+    spool = Spool(small_disk / "spool", 2**30)  # SPOOL_MAX_MB is not what stops it
+    nobody = connect_single(f"redis://127.0.0.1:{free_port()}/0")
+    uploader = Uploader(spool, DurableWriter(nobody, DEFAULT_CATALOGUE), DEFAULT_CATALOGUE)
+    service = CaptureService(small_camera(), IntervalTrigger(0.01), spool, uploader, "disk", 0)
+    stop = threading.Event()
+    stop.set()  # the pause's recheck wait returns at once
+    with caplog.at_level(logging.ERROR):
+        for _ in range(200):
+            if service._room_for_next(stop):
+                service.capture_one()  # never raises: ENOSPC is "spool full"
+    assert "SPOOL FULL" in caplog.text
+    assert list(spool.directory.glob("*.tmp")) == []
+    for path in spool.pending():
+        spool.read(path)  # every file kept is whole
+    assert len(spool.pending()) >= 3
+    spool.close()
+    assert oct(spool.directory.stat().st_mode & 0o777) == "0o700"
+    assert {oct(path.stat().st_mode & 0o777) for path in spool.pending()} == {"0o600"}
