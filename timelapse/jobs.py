@@ -39,6 +39,7 @@ import redis
 
 from picat.schema import Catalogue
 from picat.schema.frames import Choice, count_frames, frozen
+from picat.schema.originals import StoreUnavailable
 from picat.schema.query import Filters
 
 from .encode import Stopped, TooLarge, VideoFormat
@@ -397,7 +398,7 @@ class Jobs:
             status = self.r.hget(self._key(job_id), "status")
             if _text(status) == Status.RUNNING:
                 self._finish(job_id, Status.CANCELLED)
-        except (TooLarge, TooManyFrames, NoFrames) as exc:
+        except (TooLarge, TooManyFrames, NoFrames, StoreUnavailable) as exc:
             part.unlink(missing_ok=True)
             self._finish(job_id, Status.FAILED, error=str(exc))
         except Exception as exc:
