@@ -74,7 +74,7 @@ def make(
         for image in frames(r, filters, choice, catalogue=catalogue):
             if progress.done >= max_frames:
                 raise TooManyFrames(f"more than {max_frames:,} frames")
-            data = store.load_original(r, image, catalogue)  # Redis, a folder or a bucket
+            data = store.load_original(r, image, catalogue)  # from Redis or the blob store
             if data is None:  # expired or deleted since it was found
                 progress.skipped += 1
                 continue
