@@ -141,6 +141,18 @@ def apply(
     """Make `catalogue.index` answer with the current definition, and load the read
     functions the queries call (`functions`); idempotent."""
     functions.install(r)
+    result = _apply_index(r, catalogue, build_timeout)
+    try:
+        # The name the read functions search under (`functions.search`), moved with
+        # the alias; only the admin role may know it.
+        alias = functions.query_alias(r, catalogue.index)
+    except redis.exceptions.NoPermissionError:
+        return result  # the web role (`picat import`): the admin's apply made it
+    r.execute_command("FT.ALIASUPDATE", alias, result.index)
+    return result
+
+
+def _apply_index(r: redis.Redis, catalogue: Catalogue, build_timeout: float) -> ApplyResult:
     target = target_index(catalogue)
     current = index_info(r, catalogue.index)
     current_name = text(current["index_name"]) if current else None

@@ -19,6 +19,7 @@ from typing import Any
 
 import redis
 
+from .. import functions
 from ..catalogue import Catalogue
 from ..ids import is_valid_image_id
 from ..index import render_command as _render
@@ -56,7 +57,7 @@ def extreme_argv(index: str, query: str, field_name: str, largest: bool) -> list
 
 def count_argv(index: str, query: str) -> list[str]:
     """Counts without fetching or sorting; `LIMIT 0 0` is never cut by MAXSEARCHRESULTS."""
-    return ["FT.SEARCH", index, query, "LIMIT", "0", "0", *DIALECT]
+    return ["FT.SEARCH", index, query, "NOCONTENT", "LIMIT", "0", "0", *DIALECT]
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,13 @@ def _timeouts() -> Iterator[None]:
 
 
 def execute(r: redis.Redis, argv: list[str]) -> Any:
-    """Run one search command; a server-side timeout becomes `QueryTimeout` (a 503)."""
+    """Run one search command; a server-side timeout becomes `QueryTimeout` (a 503).
+
+    It runs through the catalogue's read functions (`functions.search`), which the web
+    role must use: they keep the server's time limit and never return picture bytes.
+    """
     with _timeouts():
-        return r.execute_command(*argv)
+        return functions.call(r, "query", (), argv)
 
 
 @dataclass
