@@ -1,257 +1,302 @@
-"""Measure gallery paging at catalogue scale: `python bench/paging.py [--n 1000000]`.
+"""Paging's hard cases at catalogue scale: `python -m bench.paging [--n 1000000]`.
 
-Starts a Redis with RediSearch of its own (picat.embedded, a free port, a temporary
-directory unless --dir is given), loads N picture hashes with tiny thumbnails under
-a private prefix, then times `picat.schema.query.search` for the views the gallery
-shows, next to the naive offset query, and prints p50/p95 as a Markdown table.
+Three catalogues of N pictures each, in one Redis with RediSearch (its own, on a
+free port and in a temporary directory, unless `--url` names one to reuse, e.g.
+`picat redis --dir ...` kept between runs):
 
-The data imitate a small fleet: several cameras over months, one picture a minute
-each with jitter, lux following day and night (integers, 0 at night, as the seed
-writes them), and bursts of up to 100 pictures sharing one timestamp. Times are
-wall-clock on the client, so they include the round trip and reply parsing: an
-upper bound of the server time.
+- `now`: a fleet of four cameras, one picture a minute each with jitter, lux
+  following day and night (integers, 0 at night as the seed writes them: half the
+  pictures share lux 0), bursts of up to 100 pictures sharing one timestamp, and one
+  camera that stopped 30 days before the end; written through `picat.schema.store`
+  like capture (so with the summary), ending at the moment of measuring (a kept
+  catalogue is topped up to the present first);
+- `week`: the same fleet, ending a week ago;
+- `old`: seed-format hashes (`image:<unix seconds>`, `timestamp`, `lux`,
+  `mime_type`, `image_data` only, written with plain HSET as the seed project does,
+  so with no summary), ending three years ago; `index.apply` then counts their
+  summary once, as `picat schema apply` does.
+
+For each catalogue and view (newest, oldest, brightest, darkest, a lux range
+newest first, one camera, a one-day window, page 1,000 newest first) it times, in
+one interleaved loop (`bench.timing.measure`): the query layer
+(`picat.schema.query.search`) warm and in a fresh client (a new connection: the
+engine keeps no state in the process, so that is all a fresh process lacks); the
+gallery page as a WSGI server calls it (server time, templates included); and the
+naive `FT.SEARCH <filter> SORTBY <field> LIMIT <offset> 24` in the same run. It
+checks that our first page is the naive query's page, and prints Markdown tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import random
-import socket
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import redis
+from werkzeug.test import EnvironBuilder
 
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue, Image, connect, index, new_image_id
 from picat.schema.clock import local_time_fields
-from picat.schema.query import Filters, Page, QueryTimeout, Sort, keyset, parse_filters, search
-from picat.schema.store import load_many
+from picat.schema.query import Sort, parse_filters, search
+from picat.schema.query.text import Constraints
+from picat.schema.store import save_many
+from picat.webapp import create_app
 
-CATALOGUE = Catalogue(prefix="bench:image:", index="bench:idx:images")
-SECRET = b"bench"
+from .machine import source
+from .servers import free_port
+from .timing import measure
+
 ZONE = ZoneInfo("Europe/London")
 CAMERAS = ("garden", "feeder", "greenhouse", "door")
-BATCH = 5000
 STOPPED = 30 * 86400
+BATCH = 2000
+DAY = 86400
+PAGE = 24
+PAGE_1000 = 1000
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@dataclass(frozen=True)
+class Case:
+    name: str
+    params: dict[str, str]
+    sort: Sort
+    page: int = 1
 
 
 def day_lux(timestamp: float, rng: random.Random) -> float:
     """0 at night, up to ~20,000 at noon; integers, like the seed project's light meter."""
-    hours = (timestamp % 86400) / 3600
-    sun = math.sin(math.pi * (hours - 6) / 12)
+    sun = math.sin(math.pi * ((timestamp % DAY) / 3600 - 6) / 12)
     return float(round(max(0.0, sun) ** 1.5 * 20_000 * rng.uniform(0.5, 1.0)))
 
 
-def pictures(n: int, seed: int) -> list[tuple[str, dict[str, str]]]:
-    """N (id, fields) pairs back from now: a live fleet, bursts sharing a timestamp.
-
-    One camera (`door`) stopped 30 days ago, so its view shows what paging pays when
-    the newest picture is far from the current time.
-    """
+def fleet(n: int, end: float, seed: int, after: float = -math.inf) -> Iterator[Image]:
+    """Up to N pictures of the fleet, newest first, ending at `end`, none at or before `after`."""
     rng = random.Random(seed)
-    per_camera_gap = 60.0
-    now = time.time()
-    rows: list[tuple[str, dict[str, str]]] = []
-    t = now
-    while len(rows) < n:
-        t -= per_camera_gap / len(CAMERAS) * rng.uniform(0.5, 1.5)
+    t, made = end, 0
+    while made < n:
+        t -= 15.0 * rng.uniform(0.5, 1.5)
+        if t <= after:
+            return
         burst = rng.randint(20, 100) if rng.random() < 0.002 else 1
         stamp = round(t, 3)
-        camera = rng.choice(CAMERAS if t < now - STOPPED else CAMERAS[:-1])
+        camera = rng.choice(CAMERAS if t < end - STOPPED else CAMERAS[:-1])
         lux = day_lux(stamp, rng)
         tod, offset = local_time_fields(stamp, ZONE)
-        for _ in range(min(burst, n - len(rows))):
-            image = Image(
+        for _ in range(min(burst, n - made)):
+            made += 1
+            yield Image(
                 pk=new_image_id(stamp), timestamp=stamp, lux=lux, camera=camera,
-                trigger="motion" if burst > 1 else "interval", width=1920, height=1080,
+                trigger="motion" if burst > 1 else "interval", width=1640, height=1232,
                 time_of_day=tod, utc_offset=offset,
             )
-            rows.append((image.pk, image.to_fields()))
-    return rows
 
 
-def load(r: redis.Redis, n: int, seed: int) -> float:
-    """Write N hashes in pipelines; returns the seconds it took, indexing included."""
-    began = time.perf_counter()
-    thumbnail = b"\xff\xd8" + bytes(62)
-    rows = pictures(n, seed)[::-1]  # oldest first, as a live catalogue is written
+def write_fleet(r: redis.Redis, catalogue: Catalogue, images: Iterator[Image]) -> int:
+    """Through `store.save_many`, as capture and import write: hash, TTL, summary."""
+    blob, written, batch = b"\xff\xd8" + bytes(62), 0, []
+    for image in images:
+        batch.append((image, blob, blob))
+        if len(batch) == BATCH:
+            save_many(r, batch, catalogue)
+            written += len(batch)
+            batch = []
+            print(f"\r  {catalogue.prefix} {written:,}", end="", file=sys.stderr)
+    if batch:
+        save_many(r, batch, catalogue)
+        written += len(batch)
+    print(file=sys.stderr)
+    return written
+
+
+def write_seed(r: redis.Redis, catalogue: Catalogue, n: int, end: float, seed: int) -> None:
+    """Seed-format hashes, one every 5 to 15 s, written with plain HSETs (no summary)."""
+    rng = random.Random(seed)
+    t = int(end)
     for start in range(0, n, BATCH):
         with r.pipeline(transaction=False) as pipe:
-            for image_id, fields in rows[start : start + BATCH]:
-                pipe.hset(
-                    CATALOGUE.key(image_id),
-                    mapping={**fields, "image_data": thumbnail, "thumbnail": thumbnail},
-                )
+            for _ in range(min(BATCH, n - start)):
+                t -= rng.randint(5, 15)
+                pipe.hset(catalogue.key(str(t)), mapping={
+                    "timestamp": str(t), "lux": str(int(day_lux(t, rng))),
+                    "mime_type": "image/jpeg", "image_data": b"\xff\xd8" + bytes(62),
+                })
             pipe.execute()
-        print(f"\rloaded {min(start + BATCH, n):,}/{n:,}", end="", file=sys.stderr)
+        print(f"\r  {catalogue.prefix} {start + BATCH:,}", end="", file=sys.stderr)
     print(file=sys.stderr)
-    return time.perf_counter() - began
 
 
-def indexed(r: redis.Redis) -> int:
-    return int(r.execute_command("FT.SEARCH", CATALOGUE.index, "*", "LIMIT", "0", "0")[0])
+def indexed(r: redis.Redis, catalogue: Catalogue) -> int:
+    info = index.index_info(r, catalogue.index) or {}
+    return int(info.get("num_docs", 0))
 
 
-def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
-    """(p50, p95) in milliseconds over `runs` calls, after one warm-up call."""
-    action()
-    samples = []
-    for _ in range(runs):
+def prepare(r: redis.Redis, name: str, n: int, seed: int) -> Catalogue:
+    """The catalogue `name`, loaded unless it already holds N pictures."""
+    catalogue = Catalogue(prefix=f"bench:{name}:image:", index=f"bench:{name}:idx:images")
+    end_key = f"bench:{name}:end"
+    now = time.time()
+    if name == "old":
+        if indexed(r, catalogue) < n:
+            write_seed(r, catalogue, n, now - 3 * 365 * DAY, seed)
         began = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - began) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, math.ceil(0.95 * runs) - 1)]
+        index.apply(r, catalogue)  # builds the index, then counts the summary once
+        print(f"  {name}: index and summary ready in {time.perf_counter() - began:.0f} s",
+              file=sys.stderr)
+        return catalogue
+    index.apply(r, catalogue)
+    if indexed(r, catalogue) < n:
+        end = now - (7 * DAY if name == "week" else 0)
+        write_fleet(r, catalogue, fleet(n, end, seed))
+        r.set(end_key, repr(end))
+    elif name == "now":
+        last = float(r.get(end_key))
+        added = write_fleet(r, catalogue, fleet(10 * n, now, seed + 1, after=last))
+        r.set(end_key, repr(now))
+        print(f"  now: topped up with {added:,} pictures to the present", file=sys.stderr)
+    return catalogue
 
 
-def cursor_at(r: redis.Redis, filters: Filters, sort: Sort, page: int) -> tuple[str, float]:
-    """The cursor that opens page `page` (1-based), and the seconds walking there took."""
-    began = time.perf_counter()
-    cursor = None
-    for _ in range(page - 1):
-        found = search(r, filters, sort, 24, cursor, secret=SECRET, catalogue=CATALOGUE)
-        cursor = found.next_cursor
-        if cursor is None:
-            raise SystemExit(f"the view ended before page {page}")
-    return cursor or "", time.perf_counter() - began
+def cases(r: redis.Redis, catalogue: Catalogue) -> list[Case]:
+    first = search(r, parse_filters({}, UTC), Sort.OLDEST, 1, None, catalogue=catalogue)
+    last = search(r, parse_filters({}, UTC), Sort.NEWEST, 1, None, catalogue=catalogue)
+    middle = (first.images[0].timestamp + last.images[0].timestamp) / 2 // DAY * DAY
+    return [
+        Case("newest", {}, Sort.NEWEST),
+        Case("oldest", {}, Sort.OLDEST),
+        Case("brightest", {}, Sort.BRIGHTEST),
+        Case("darkest", {}, Sort.DARKEST),
+        Case("lux 1,000-10,000, newest", {"lux_min": "1000", "lux_max": "10000"}, Sort.NEWEST),
+        Case("one camera (garden), newest", {"camera": "garden"}, Sort.NEWEST),
+        Case("one day, newest", {"from": f"{middle:.0f}", "to": f"{middle + DAY - 1:.0f}"},
+             Sort.NEWEST),
+        Case("page 1,000, newest", {}, Sort.NEWEST, PAGE_1000),
+    ]
 
 
-def measure(r: redis.Redis, runs: int) -> list[tuple[str, float, float, str]]:
-    rows: list[tuple[str, float, float, str]] = []
+def cursor_at(r: redis.Redis, catalogue: Catalogue, case: Case) -> str | None:
+    filters, cursor = parse_filters(case.params, UTC), None
+    for _ in range(case.page - 1):
+        cursor = search(r, filters, case.sort, PAGE, cursor, catalogue=catalogue).next_cursor
+    return cursor
 
-    def page(
-        label: str, filters: Filters, sort: Sort, cursor: str | None = None,
-        forget: bool = False,
-    ) -> None:
-        """Time one view; `forget` clears where views start, as after a restart."""
 
-        def call() -> Page:
-            if forget:
-                keyset._STARTS.clear()
-            return search(r, filters, sort, 24, cursor, secret=SECRET, catalogue=CATALOGUE)
+def naive_argv(catalogue: Catalogue, case: Case) -> list[str]:
+    """What the seed does, for any view: the filter sorted by its field, an offset, 24."""
+    text = Constraints.from_filters(parse_filters(case.params, UTC)).text()
+    field, down = ("lux", case.sort is Sort.BRIGHTEST) if case.sort in (
+        Sort.BRIGHTEST, Sort.DARKEST) else ("timestamp", case.sort is Sort.NEWEST)
+    return ["FT.SEARCH", catalogue.index, text, "RETURN", "3", "timestamp", "lux", "mime_type",
+            "SORTBY", field, "DESC" if down else "ASC", "LIMIT", str(PAGE * (case.page - 1)),
+            str(PAGE), "TIMEOUT", "60000", "DIALECT", "2"]
 
+
+def wsgi(app: object, url: str) -> Callable[[], bytes]:
+    environ = EnvironBuilder(url).get_environ()
+
+    def call() -> bytes:
+        body = app(dict(environ), lambda *args: None)
         try:
-            first = call()
-            p50, p95 = timed(call, runs)
-        except QueryTimeout:
-            rows.append((label, math.nan, math.nan, "QueryTimeout (server TIMEOUT 500 ms)"))
-            return
-        rows.append((label, p50, p95, f"{len(first.commands)} queries"))
+            return b"".join(body)
+        finally:
+            body.close()
 
-    def raw(label: str, argv: list[str], repeat: int) -> None:
-        p50, p95 = timed(lambda: r.execute_command(*argv), repeat)
-        rows.append((label, p50, p95, f"1 {argv[0]}"))
+    return call
 
-    none = Filters()
-    page("newest, first page", none, Sort.NEWEST)
-    cursor, walk = cursor_at(r, none, Sort.NEWEST, 1000)
-    page("newest, page 1,000 (cursor)", none, Sort.NEWEST, cursor)
-    print(f"walking to page 1,000 took {walk:.1f} s ({walk * 1000 / 999:.1f} ms per page)",
-          file=sys.stderr)
-    page("oldest, first page", none, Sort.OLDEST)
-    page("oldest, first page, start not remembered", none, Sort.OLDEST, forget=True)
-    page("brightest, first page", none, Sort.BRIGHTEST)
-    page("brightest, first page, start not remembered", none, Sort.BRIGHTEST, forget=True)
-    page("darkest, first page", none, Sort.DARKEST)
-    cursor, _ = cursor_at(r, none, Sort.DARKEST, 100)
-    page("darkest, page 100 (lux 0 tie group)", none, Sort.DARKEST, cursor)
-    utc = UTC
-    page("newest, lux >= 5000", parse_filters({"lux_min": "5000"}, utc), Sort.NEWEST)
-    yesterday = time.time() - 86400
-    day = {"from": str(yesterday - 86400), "to": str(yesterday)}
-    page("newest, one day", parse_filters(day, utc), Sort.NEWEST)
-    page("newest, 06:00-08:00 every day",
-         parse_filters({"tod_from": "06:00", "tod_to": "08:00"}, utc), Sort.NEWEST)
-    page("newest, 22:00-02:00 every day",
-         parse_filters({"tod_from": "22:00", "tod_to": "02:00"}, utc), Sort.NEWEST)
-    page("newest, one camera", parse_filters({"camera": "feeder"}, utc), Sort.NEWEST)
-    page("newest, camera stopped 30 days ago", parse_filters({"camera": "door"}, utc),
-         Sort.NEWEST)
 
-    first = search(r, none, Sort.NEWEST, 24, None, secret=SECRET, catalogue=CATALOGUE)
-    slab = next(argv for argv in first.commands if "SORTBY" in argv)
-    fields = list(Image.METADATA_FIELDS)
-    returning = [*slab[:3], "RETURN", str(len(fields)), *fields, *slab[4:]]
-    ids = [image.pk for image in first.images]
+def run_catalogue(url: str, r: redis.Redis, name: str, catalogue: Catalogue, runs: int
+                  ) -> list[dict[str, object]]:
+    app = create_app(url, catalogue=catalogue, secret_key=b"bench")
+    actions: dict[str, Callable[[], object]] = {}
+    rows = []
+    for case in cases(r, catalogue):
+        filters, cursor = parse_filters(case.params, UTC), cursor_at(r, catalogue, case)
+        page = search(r, filters, case.sort, PAGE, cursor, catalogue=catalogue)
+        argv = naive_argv(catalogue, case)
+        naive = r.execute_command(*argv)
+        same = {catalogue.key(image.pk).encode() for image in page.images} == set(naive[1::2])
+        query = urlencode({**case.params, "sort": case.sort.value,
+                           **({"cursor": cursor} if cursor else {})})
 
-    def ids_then_hmget() -> None:
-        r.execute_command(*slab)
-        load_many(r, ids, CATALOGUE)
+        def fresh(filters=filters, case=case, cursor=cursor) -> object:
+            client = connect(url)
+            try:
+                return search(client, filters, case.sort, PAGE, cursor, catalogue=catalogue)
+            finally:
+                client.close()
 
-    p50, p95 = timed(ids_then_hmget, runs)
-    rows.append(("first page slab: NOCONTENT + HMGET pipeline (used)", p50, p95, "2 round trips"))
-    raw("first page slab: RETURN 15 fields (rounds numbers)", returning, runs)
-
-    naive = ["FT.SEARCH", CATALOGUE.index, "*", "NOCONTENT", "SORTBY", "timestamp", "DESC"]
-    patient = ["TIMEOUT", "60000"]
-    raw("naive `*` SORTBY timestamp DESC LIMIT 0 24", [*naive, "LIMIT", "0", "24", *patient], 10)
-    raw("naive ... LIMIT 23976 24 (page 1,000)", [*naive, "LIMIT", "23976", "24", *patient], 10)
-    raw("count: `*` LIMIT 0 0", ["FT.SEARCH", CATALOGUE.index, "*", "LIMIT", "0", "0"], 10)
-    aggregate = ["FT.AGGREGATE", CATALOGUE.index, "*", "GROUPBY", "0"]
-    raw("start of oldest: FT.AGGREGATE MIN timestamp",
-        [*aggregate, "REDUCE", "MIN", "1", "@timestamp", "AS", "value"], 10)
+        actions[f"warm:{case.name}"] = lambda f=filters, c=case, k=cursor: search(
+            r, f, c.sort, PAGE, k, catalogue=catalogue)
+        actions[f"fresh:{case.name}"] = fresh
+        actions[f"gallery:{case.name}"] = wsgi(app, "/?" + query)
+        actions[f"naive:{case.name}"] = lambda argv=argv: r.execute_command(*argv)
+        rows.append({"case": case.name, "shown": len(page.images), "same_as_naive": same,
+                     "commands": len(page.commands),
+                     "redis": [argv[0] for argv in page.commands]})
+    timings = measure(actions, runs)
+    for row in rows:
+        for kind in ("warm", "fresh", "gallery", "naive"):
+            row[kind] = timings[f"{kind}:{row['case']}"].p50
     return rows
 
 
-def machine() -> str:
-    """CPU model and count, for the table's caption."""
-    model = platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores"
+@contextmanager
+def server(url: str | None, data_dir: Path | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="picat-bench-paging-") as scratch:
+        where = data_dir or Path(scratch)
+        embedded = EmbeddedRedis(free_port(), where, str(where / "redis.log"))
+        embedded.start(ready_timeout=900)
+        try:
+            yield embedded.url
+        finally:
+            embedded.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="hashes to load")
+    parser.add_argument("--n", type=int, default=1_000_000, help="pictures per catalogue")
     parser.add_argument("--runs", type=int, default=30, help="timed calls per row")
-    parser.add_argument("--seed", type=int, default=1, help="random seed of the data")
-    parser.add_argument(
-        "--dir", type=Path,
-        help="data directory to keep (reused when it already holds N pictures)",
-    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--url", help="a Redis with RediSearch to use and keep (else our own)")
+    parser.add_argument("--dir", type=Path, help="data directory of our own server, kept")
+    parser.add_argument("--only", help="catalogues to measure, e.g. now,old")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        data_dir = args.dir or Path(scratch)
-        server = EmbeddedRedis(free_port(), data_dir, str(data_dir / "redis.log"))
-        server.start(ready_timeout=900)  # reloading a kept --dir takes a while
-        try:
-            r = connect(server.url, socket_timeout=600)
-            index.apply(r, CATALOGUE)
-            if indexed(r) != args.n:
-                if indexed(r):
-                    raise SystemExit(f"{data_dir} holds another catalogue size: use a new --dir")
-                took = load(r, args.n, args.seed)
-                print(f"loaded and indexed {args.n:,} hashes in {took:.0f} s", file=sys.stderr)
-            memory = r.info("memory")["used_memory_human"]
-            rows = measure(r, args.runs)
-        finally:
-            server.stop()
-    print(f"\n{args.n:,} hashes, Redis used_memory {memory}; {machine()}, "
-          f"Python {platform.python_version()}\n")
-    print("| view | p50 ms | p95 ms | queries |\n|---|---:|---:|---|")
-    for label, p50, p95, note in rows:
-        print(f"| {label} | {p50:.1f} | {p95:.1f} | {note} |")
+    names = (args.only or "now,week,old").split(",")
+    code = source()
+    with server(args.url, args.dir) as url:
+        r = connect(url, socket_timeout=900)
+        catalogues = {name: prepare(r, name, args.n, args.seed) for name in names}
+        results = {name: run_catalogue(url, r, name, cat, args.runs)
+                   for name, cat in catalogues.items()}
+        memory = r.info("memory")["used_memory_human"]
+    print(f"\n{args.n:,} pictures per catalogue; commit {code['commit']}"
+          f"{' + uncommitted ' + ', '.join(code['uncommitted']) if code['uncommitted'] else ''}; "
+          f"Redis used_memory {memory}; p50 ms of {args.runs} interleaved calls "
+          f"(naive: a fifth as many); load average {Path('/proc/loadavg').read_text()[:14]}\n")
+    for name, rows in results.items():
+        print(f"\n**{name}**\n")
+        print("| view | query warm | query fresh client | gallery page | naive | naive / "
+              "gallery | commands | same pictures as naive |")
+        print("|---|---:|---:|---:|---:|---:|---|---|")
+        for row in rows:
+            ratio = row["naive"] / row["gallery"]
+            same = "yes" if row["same_as_naive"] else "NO"
+            print(f"| {row['case']} | {row['warm']:.2f} | {row['fresh']:.2f} | "
+                  f"{row['gallery']:.2f} | {row['naive']:.1f} | {ratio:.0f}x | "
+                  f"{row['commands']} ({', '.join(row['redis'])}) | {same} |")
 
 
 if __name__ == "__main__":

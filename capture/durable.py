@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -99,13 +100,22 @@ class DurableWriter:
         """Save every capture, then confirm; raises a RedisError or NotDurable on failure."""
         self.confirm_acknowledged(self.send(captures))
 
-    def send(self, captures: list[Capture]) -> Acknowledgement:
-        """Save every capture (one MULTI/EXEC each); returns once Redis acknowledged them."""
+    def send(
+        self,
+        captures: list[Capture],
+        saved: Callable[[int, Acknowledgement], None] | None = None,
+    ) -> Acknowledgement:
+        """Save every capture (one MULTI/EXEC each); returns once Redis acknowledged them.
+
+        `saved(n, acknowledgement)` runs as soon as capture `n` is acknowledged, so a
+        failure half-way (Redis full) leaves the ones before it known as written."""
         acknowledgement = Acknowledgement(self.connection(), self.server_run())
         now = server_time(self.r)
-        for capture in captures:
+        for n, capture in enumerate(captures):
             capture = arriving(capture, now)
             save(self.r, capture.image, capture.image_data, capture.thumbnail, self.catalogue)
+            if saved is not None:
+                saved(n, acknowledgement)
         return acknowledgement
 
     def confirm_acknowledged(self, acknowledgement: Acknowledgement) -> None:

@@ -127,13 +127,18 @@ class Uploader:
     def _write(self, batch: list[tuple[Path, Capture]]) -> int:
         if not batch:
             return 0
-        acknowledgement = self.writer.send([capture for _, capture in batch])
-        marked = []
-        for path, capture in batch:
+        marked: list[tuple[Path, Capture | None]] = []
+
+        def saved(n: int, acknowledgement: Acknowledgement) -> None:
+            # Marked one by one: if Redis refuses a later one (full), the replay does not
+            # write these again over what the user did to them meanwhile.
+            path, capture = batch[n]
             self._unconfirmed.pop(path, None)
             acknowledged = self.spool.mark_acknowledged(path, acknowledgement.server_run)
             self._unconfirmed[acknowledged] = acknowledgement
             marked.append((acknowledged, capture))
+
+        acknowledgement = self.writer.send([capture for _, capture in batch], saved)
         self.writer.confirm_acknowledged(acknowledgement)
         return self._done(marked)
 

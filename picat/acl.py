@@ -14,6 +14,9 @@ shapes the rules:
 - The hashes a search returns are not checked against key patterns: `FT.SEARCH`
   on the index reads every picture. Capture therefore gets no `FT.*` at all, and
   `picat import` (whose duplicate check searches) runs with web credentials.
+- Every writer also counts its pictures into the catalogue's summary
+  (`idx:images:summary:*`, `schema/summary.py`), which the gallery reads through its
+  read function; the summary holds counts only, so every role may read and write it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis
 
-from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect, functions
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect, functions, summary
 from picat.schema.index import render_command
 from picat.schema.replies import text
 from picat.settings import Settings
@@ -53,7 +56,12 @@ _SCHEMA = (
     "+ft.explain",
     "+ft.profile",
     "+ft.tagvals",
+    "+ft.cursor",
 )
+_SUMMARY = ("+zadd", "+hincrby")
+"""What a writer adds to the catalogue's summary in the MULTI of each picture."""
+_WALK = ("+zrange", "+zmscore", "+hmget")
+"""What the gallery's `picat_walk` function reads of the summary."""
 
 
 # The gallery's sessions (strings) and login failures (sorted sets), on their own keys.
@@ -88,6 +96,8 @@ class Role:
     keys, e.g. `("+hmget", "%R~storage")`: those commands on those keys only."""
     gallery_logins: bool = False  # may keep the gallery's sessions and login failure counts
     gallery_timelapses: bool = False  # may keep the gallery's timelapse jobs
+    summary: tuple[str, ...] = ()
+    """Commands of a selector for the catalogue's summary keys (`schema/summary.py`) only."""
 
     @property
     def user(self) -> str:
@@ -107,6 +117,7 @@ ROLES: tuple[Role, ...] = (
         "%W~",
         # What retention last measured, quoted when Redis is full (no INFO, no FT.* here).
         state=("+hmget", "%R~storage"),
+        summary=_SUMMARY,
     ),
     Role(
         "web",
@@ -138,6 +149,7 @@ ROLES: tuple[Role, ...] = (
         state=_RETENTION,
         gallery_logins=True,
         gallery_timelapses=True,
+        summary=(*_SUMMARY, *_WALK, "+exists", "+fcall_ro"),
     ),
     Role(
         "admin",
@@ -162,6 +174,7 @@ ROLES: tuple[Role, ...] = (
         _SCHEMA,
         index_versions=True,
         state=_RETENTION,
+        summary=("+@read", "+@write", "+@keyspace", "-@dangerous", "-@scripting", "+fcall_ro"),
         gallery_logins=True,
         gallery_timelapses=True,
     ),
@@ -183,6 +196,9 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
     hashes_pattern = _glob(catalogue.prefix) + "*"
     out = ["reset", "on", *(f"#{h}" for h in hashes), *role.commands]
     out.append(role.hash_access + hashes_pattern)
+    if role.summary:
+        keys = "~" + _glob(summary.key_pattern(catalogue)[:-1]) + "*"
+        out.append("(" + " ".join([*role.summary, keys]) + ")")
     if role.state:
         selector = [
             part if part.startswith("+") else part.replace("~", "~" + _glob(catalogue.state_prefix))

@@ -33,6 +33,7 @@ COMMAND_MODULES = {
     "timelapse": "picat.timelapse.command",
     "service": "picat.units",
     "doctor": "picat.doctor",
+    "query": "picat.query_command",
 }
 """The module that registers each command. Running one command loads only its
 module: `picat import` has no use for Flask and the gallery, a third of its

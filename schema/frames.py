@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -107,12 +106,9 @@ def matches_oldest_first(
     r: redis.Redis, filters: Filters, *, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> Iterator[Image]:
     """Every picture matching `filters`, oldest first, read a page (100) at a time."""
-    secret = secrets.token_bytes(16)  # the cursors never leave this loop
     cursor = None
     while True:
-        page = search(
-            r, filters, Sort.OLDEST, MAX_LIMIT, cursor, secret=secret, catalogue=catalogue
-        )
+        page = search(r, filters, Sort.OLDEST, MAX_LIMIT, cursor, catalogue=catalogue)
         yield from page.images
         if page.next_cursor is None:
             return

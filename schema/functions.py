@@ -90,6 +90,41 @@ local function search_rows(_, args)
   return {found, read_rows(keys, {unpack(args, count + 2)})}
 end
 
+local function walk(keys, args)
+  local now, out = tonumber(args[1]), {}
+  for w = 1, #keys - 2 do
+    local a = 1 + (w - 1) * 5
+    local prefix, start, target, most = args[a + 1], args[a + 2], tonumber(args[a + 4]),
+                                        tonumber(args[a + 5])
+    local found, total, offset = {}, 0, 0
+    while total < target and offset < most do
+      local ids
+      if args[a + 3] == 'desc' then
+        ids = redis.call('ZRANGE', keys[w + 2], start, '-inf', 'BYSCORE', 'REV',
+                         'LIMIT', offset, 64)
+      else
+        ids = redis.call('ZRANGE', keys[w + 2], start, '+inf', 'BYSCORE', 'LIMIT', offset, 64)
+      end
+      if #ids == 0 then break end
+      offset = offset + #ids
+      local fields = {}
+      for i, id in ipairs(ids) do fields[i] = prefix .. id end
+      local counts = redis.call('HMGET', keys[1], unpack(fields))
+      local untils = redis.call('ZMSCORE', keys[2], unpack(fields))
+      for i, id in ipairs(ids) do
+        local n = tonumber(counts[i]) or 0
+        if untils[i] and tonumber(untils[i]) < now then n = 0 end
+        found[#found + 1] = id
+        found[#found + 1] = n
+        total = total + n
+        if total >= target then break end
+      end
+    end
+    out[w] = found
+  end
+  return out
+end
+
 local function query(_, args)
   return search(args[1], args[2], {unpack(args, 3)})
 end
@@ -97,6 +132,8 @@ end
 redis.register_function{function_name = 'picat_read_rows_VERSION', callback = read_rows,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'picat_search_rows_VERSION', callback = search_rows,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'picat_walk_VERSION', callback = walk,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'picat_query_VERSION', callback = query,
                         flags = {'no-writes'}}
@@ -108,7 +145,11 @@ PTTL appended. `picat_search_rows_<v>`: no KEYS (ACL users may name the index to
 commands only, which check it when the search runs); ARGV the count of FT.SEARCH
 arguments, those arguments (index, query, ..., with NOCONTENT), then the fields: the
 search's reply and `read_rows` of the keys it returned. `picat_query_<v>`: ARGV a whole
-`FT.SEARCH` or `FT.AGGREGATE` command, run as `search` checks it.
+`FT.SEARCH` or `FT.AGGREGATE` command, run as `search` checks it. `picat_walk_<v>`: KEYS
+the summary's counts and expiries, then one sorted set of buckets per walk; ARGV the
+time, then per walk the count field prefix, the start bucket, `desc` or `asc`, the
+target count and the most buckets to read: per walk, bucket and count pairs until the
+counts reach the target (`summary.walk`).
 
 The loaded code carries a secret (`QUERY_SECRET`, kept in the key `SECRET_KEY`, which
 only the admin role may read): each index's query alias is `<index>:q-<sha1(secret,

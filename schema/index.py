@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import redis
 
-from . import functions
+from . import functions, summary
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .replies import text
 
@@ -138,21 +138,27 @@ def _wait_until_indexed(r: redis.Redis, name: str, timeout: float) -> None:
 def apply(
     r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE, build_timeout: float = 3600.0
 ) -> ApplyResult:
-    """Make `catalogue.index` answer with the current definition, and load the read
-    functions the queries call (`functions`); idempotent."""
+    """Make `catalogue.index` answer with the current definition, load the read
+    functions the queries call (`functions`) and count a summary for pictures written
+    before there was one (`summary.ensure`); idempotent."""
     functions.install(r)
-    result = _apply_index(r, catalogue, build_timeout)
-    try:
-        # The name the read functions search under (`functions.search`), moved with
-        # the alias; only the admin role may know it.
-        alias = functions.query_alias(r, catalogue.index)
-    except redis.exceptions.NoPermissionError:
-        return result  # the web role (`picat import`): the admin's apply made it
-    r.execute_command("FT.ALIASUPDATE", alias, result.index)
+    result = _point_alias(r, catalogue, build_timeout)
+    _point_query_alias(r, catalogue, result.index)
+    summary.ensure(r, catalogue)
     return result
 
 
-def _apply_index(r: redis.Redis, catalogue: Catalogue, build_timeout: float) -> ApplyResult:
+def _point_query_alias(r: redis.Redis, catalogue: Catalogue, target: str) -> None:
+    """The name the read functions search under (`functions.search`), moved with the
+    alias; only the admin role may know it."""
+    try:
+        alias = functions.query_alias(r, catalogue.index)
+    except redis.exceptions.NoPermissionError:
+        return  # the web role (`picat import`): the admin's apply made it
+    r.execute_command("FT.ALIASUPDATE", alias, target)
+
+
+def _point_alias(r: redis.Redis, catalogue: Catalogue, build_timeout: float) -> ApplyResult:
     target = target_index(catalogue)
     current = index_info(r, catalogue.index)
     current_name = text(current["index_name"]) if current else None

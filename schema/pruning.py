@@ -114,9 +114,11 @@ def prune(
     *,
     catalogue: Catalogue = DEFAULT_CATALOGUE,
     batch: int = BATCH,
+    still_mine: Callable[[], bool] = lambda: True,
 ) -> Pruned | None:
     """Delete the oldest unkept pictures until used memory is under the low-water mark, if
-    it has reached the high one (`storage.water_marks`); None when it had not."""
+    it has reached the high one (`storage.water_marks`); None when it had not. It stops
+    early once `still_mine()` is false (the process lost its lease during a long run)."""
     used = storage.memory(r).used
     high, low = storage.water_marks(budget)
     if used < high:
@@ -124,7 +126,7 @@ def prune(
     run = Pruned(budget=budget, used_before=used)
     offset = 0  # past keys that stay in the results (not picture ids)
     pictures = storage.holdings(r, catalogue).pictures
-    while used > low:
+    while used > low and still_mine():
         # No more than the excess needs, at the average size, so a batch never overshoots much.
         per_picture = used / max(pictures, 1)
         wanted = max(1, min(batch, math.ceil((used - low) / per_picture)))
@@ -153,10 +155,19 @@ class Lease:
     def __init__(self, r: redis.Redis, key: str, ttl_ms: int = LEASE_MS) -> None:
         self.r, self.key, self.ttl_ms = r, key, ttl_ms
         self.token = secrets.token_hex(8)
+        self._renewed: float | None = None
 
     def hold(self) -> bool:
-        """True if this process holds the lease now (taking it if free, renewing it if ours)."""
+        """True if this process holds the lease now (taking it if free, renewing it if ours).
+
+        A renewal is a write that goes to the append-only file, so the holder renews only
+        once a third of the lease has passed; until then it still holds two thirds."""
+        now = time.monotonic()
+        if self._renewed is not None and now - self._renewed < self.ttl_ms / 3000:
+            return True
+        self._renewed = None
         if self.r.set(self.key, self.token, nx=True, px=self.ttl_ms):
+            self._renewed = now
             return True
         with self.r.pipeline(transaction=True) as pipe:
             try:
@@ -166,11 +177,13 @@ class Lease:
                 pipe.multi()
                 pipe.pexpire(self.key, self.ttl_ms)
                 pipe.execute()
-                return True
             except redis.WatchError:
                 return False
+        self._renewed = now
+        return True
 
     def release(self) -> None:
+        self._renewed = None
         with self.r.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(self.key)
@@ -213,7 +226,7 @@ class Retention:
         budget = storage.budget(current, self.setting)
         if budget is None:
             return None
-        run = prune(self.r, budget, catalogue=self.catalogue)
+        run = prune(self.r, budget, catalogue=self.catalogue, still_mine=self.lease.hold)
         if run is not None:
             self.runs.append(run)
             self.report(run.describe())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import redis
 
-from . import functions, originals
+from . import functions, originals, summary
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .model import IMAGE_DATA, THUMBNAIL, Image
 from .replies import text
@@ -43,7 +43,8 @@ def save_many(
 ) -> None:
     """Write several (image, image_data, thumbnail) as `save` does, in one MULTI/EXEC.
 
-    One round trip for the lot, and all or none of them is written. With an external
+    One round trip for the lot, and all or none of them is written, with their
+    entries in the catalogue's summary (`summary.record`). With an external
     store (`catalogue.originals`) every original is written there, and confirmed,
     before any hash: a crash in between leaves an orphan blob (the sweep removes it),
     never a hash that points at nothing. Raises `originals.StoreUnavailable` before
@@ -58,6 +59,7 @@ def save_many(
             pipe.hset(key, mapping=fields)
             if image.expires_at is not None:
                 pipe.pexpireat(key, int(image.expires_at * 1000))
+            summary.record(pipe, image, catalogue)
         pipe.execute()
 
 

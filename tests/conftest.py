@@ -27,7 +27,7 @@ import redis
 from flask import Flask
 
 from picat.embedded import EmbeddedRedis
-from picat.schema import Catalogue, connect, index
+from picat.schema import Catalogue, connect, index, summary
 from picat.schema.originals import BlobStore, FileStore, S3Store
 from picat.webapp.server import make_server
 
@@ -109,6 +109,7 @@ def bare_catalogue(r: redis.Redis) -> Iterator[Catalogue]:
     yield catalogue
     index.drop(r, catalogue)
     keys = list(r.scan_iter(match=catalogue.prefix + "*", count=1000))
+    keys += r.scan_iter(match=summary.key_pattern(catalogue), count=1000)
     for start in range(0, len(keys), 500):
         r.delete(*keys[start : start + 500])
 

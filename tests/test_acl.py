@@ -34,7 +34,8 @@ from picat.schema import (
     storage,
     store,
 )
-from picat.schema.query.commands import Runner, execute
+from picat.schema.query import Filters, count
+from picat.schema.query.commands import execute
 from picat.webapp import create_app
 from picat.webapp.auth import Auth
 
@@ -129,7 +130,7 @@ def test_web_searches_reads_and_curates_and_cannot_break_anything(server: Server
         store.save(server.root, image, jpeg(), None)
     web = server.login("web")
 
-    assert Runner(web, DEFAULT_CATALOGUE).count("*") == 3
+    assert count(web, Filters())[0] == 3
     by_camera = ["GROUPBY", "1", "@camera", "REDUCE", "COUNT", "0", "AS", "n"]
     groups = execute(web, ["FT.AGGREGATE", "idx:images", "*", *by_camera])
     assert groups[1] == [b"camera", b"pi-1", b"n", b"3"]
@@ -259,7 +260,7 @@ def test_admin_creates_and_migrates_the_index_but_cannot_wreck_the_server(
     root.execute_command("FT.ALIASUPDATE", "idx:images", old)
     result = index.apply(admin)
     assert (result.action, result.replaced) == ("migrated", old)
-    assert Runner(admin, DEFAULT_CATALOGUE).count("*") == 1
+    assert count(admin, Filters())[0] == 1
     # `picat up` runs capture and the gallery in one process with one URL: admin covers both.
     taken = picture(expires_at=time.time() + 60)
     DurableWriter(connect_single(server.url("admin"))).write([Capture(taken, b"\xff\xd8", None)])

@@ -82,7 +82,7 @@ def test_a_full_redis_spools_with_the_reason_and_takes_everything_once_freed(
         assert client.post(f"/images/{kept_now.pk}/keep", data={"csrf_token": token}
                            ).status_code == 303
         assert r.ttl(DEFAULT_CATALOGUE.key(kept_now.pk)) == -1
-        for image, _ in stored[4:]:
+        for image, _ in stored[4:5]:  # each waits for the fsync (WAITAOF, ~1 s)
             response = client.post(f"/images/{image.pk}/delete", data={"csrf_token": token})
             assert response.status_code == 303
             assert not r.exists(DEFAULT_CATALOGUE.key(image.pk))
@@ -102,6 +102,39 @@ def test_a_full_redis_spools_with_the_reason_and_takes_everything_once_freed(
         assert uploader.try_drain() and uploader.outage is None
         assert not spool.pending()
         for image, data in waiting:
+            assert store.load_blob(r, image.pk, "image_data") == data
+    finally:
+        spool.close()
+
+
+def test_pictures_written_before_redis_filled_up_are_not_written_again(
+    embedded_redis: Callable[..., EmbeddedRedis], tmp_path: Path
+) -> None:
+    """Redis takes the first of a batch, then is full: the first is known as written, so
+    once there is room the replay does not write it again over the keep made meanwhile."""
+    server = embedded_redis()
+    r = connect(server.url)
+    index.apply(r)
+    now = time.time()
+    spool = Spool(tmp_path / "spool", 50 * 2**20)
+    uploader = Uploader(spool, DurableWriter(connect_single(server.url)), DEFAULT_CATALOGUE)
+    batch = [picture(now + n) for n in range(3)]
+    batch[0] = (batch[0][0], os.urandom(10_000))  # a small one first, then two of 3 MB
+    batch[1:] = [(image, os.urandom(3_000_000)) for image, _ in batch[1:]]
+    for image, data in batch:
+        spool.put(Capture(image, data, b"thumb"))
+    # Room for the small picture, not for a big one: Redis refuses the write after it.
+    r.config_set("maxmemory", int(r.info("memory")["used_memory"]) + 1_000_000)
+    try:
+        assert not uploader.try_drain()
+        first = DEFAULT_CATALOGUE.key(batch[0][0].pk)
+        assert r.exists(first) and not r.exists(DEFAULT_CATALOGUE.key(batch[1][0].pk))
+        assert store.keep(r, batch[0][0].pk)  # the user keeps it while Redis is full
+
+        r.config_set("maxmemory", 0)
+        assert uploader.try_drain() and not spool.pending()
+        assert r.ttl(first) == -1, "the replay wrote the kept picture again, with its TTL"
+        for image, data in batch:
             assert store.load_blob(r, image.pk, "image_data") == data
     finally:
         spool.close()

@@ -35,13 +35,12 @@ def images() -> Response:
         view.sort,
         view.limit,
         view.cursor,
-        secret=app.cursor_secret,
         catalogue=app.catalogue,
     )
     return jsonify(
         images=images_json(page.images, view.query_string()),
         next_cursor=page.next_cursor,
-        query="\n".join(render_command(argv) for argv in page.commands),
+        query="\n".join(render_command(argv) for argv in [page.view_command, *page.commands]),
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from typing import Any
 
@@ -65,7 +63,6 @@ def create_app(
     app.extensions[EXTENSION] = Gallery(
         redis=connect(redis_url),
         catalogue=catalogue,
-        cursor_secret=hmac.new(key, b"picat paging cursors", hashlib.sha256).digest(),
     )
     auth.install(app, auth_settings, trust_proxy, host)  # first: a bad Host is a 400
     security.install(app)

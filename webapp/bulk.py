@@ -218,7 +218,7 @@ def _matching_batches(view: View) -> Iterator[list[Image]]:
     while True:
         page = search(
             app.redis, view.filters, Sort.OLDEST, MAX_LIMIT, cursor,
-            secret=app.cursor_secret, catalogue=app.catalogue,
+            catalogue=app.catalogue,
         )
         if page.images:
             yield page.images

@@ -1,4 +1,4 @@
-"""What every view needs from the app: one Redis client, the catalogue, the cursor key."""
+"""What every view needs from the app: one Redis client and the catalogue."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ EXTENSION = "picat"
 class Gallery:
     redis: redis.Redis
     catalogue: Catalogue
-    cursor_secret: bytes
 
 
 def gallery() -> Gallery:

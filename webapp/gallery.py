@@ -71,7 +71,6 @@ def _run() -> Outcome:
             outcome.view.sort,
             outcome.view.limit,
             outcome.view.cursor,
-            secret=app.cursor_secret,
             catalogue=app.catalogue,
         )
     except QueryError as exc:

@@ -1,23 +1,35 @@
-"""The questions the gallery asks: a page, a count, neighbours, and how many are new."""
+"""The questions the gallery asks: a page, a count, neighbours, and how many are new.
+
+A cursor is the position a page ended at, readable as Datasette's `_next`: the
+last picture's sort values and its id, comma-separated (`1795605017.43,01JG...`
+newest or oldest first; `512,1795605017.43,01JG...` by lux, `none,...` once the
+pictures without lux are reached). It is not signed: it holds no state that steers
+a query (no widths, no learned starts), and any well-formed position is a fair place
+to start a view, so an edited cursor just starts elsewhere. It is validated strictly:
+numbers in the one spelling we write, a valid image id, the shape of the view's order.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import redis
 
 from .. import store
 from ..catalogue import DEFAULT_CATALOGUE, Catalogue
-from ..ids import InvalidImageId
+from ..ids import InvalidImageId, is_valid_image_id
 from ..model import Image
-from .commands import Runner, Unreadable
-from .cursor import CursorState, Position, decode, encode
+from .commands import count_argv, execute, search_argv
 from .errors import QueryError
 from .filters import MAX_LIMIT, Filters, Sort
-from .keyset import Scanner
-from .numbers import Range
-from .order import ORDERS, Segment, reversed_order
-from .text import TIMESTAMP, Constraints
+from .numbers import Range, format_number
+from .paging import ORDERS, Pager, Position, Row, Segment, reversed_order
+from .text import LUX, TIMESTAMP, Constraints
+
+_NUMBER = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
+_NO_LUX = "none"
+_MAX_CURSOR = 120
 
 
 @dataclass
@@ -25,110 +37,111 @@ class Page:
     images: list[Image]
     next_cursor: str | None
     commands: list[list[str]]
-    """The argv of every FT.SEARCH and FT.AGGREGATE run for this page, in order, ready for
-    `render_command`."""
+    """Every command this page ran, in order, ready for `render_command`."""
+    view_command: list[str]
+    """The view as one short FT.SEARCH a person would type: its first page."""
 
 
-def _position(state: CursorState, segments: tuple[Segment, ...]) -> Position:
-    position = state.position
-    if not (
-        0 <= position.segment < len(segments)
-        and len(position.values) == len(segments[position.segment].keys)
+def encode_cursor(position: Position, segments: tuple[Segment, ...]) -> str:
+    values = [format_number(v) for v in position.values]
+    if len(segments) > 1 and position.segment == 1:
+        values.insert(0, _NO_LUX)
+    return ",".join([*values, position.pk])
+
+
+def decode_cursor(text: str, segments: tuple[Segment, ...]) -> Position:
+    """The position in `text`, or QueryError("cursor", ...) if it is not one of this order."""
+    parts = text.split(",") if len(text) <= _MAX_CURSOR else []
+    segment = 1 if len(segments) > 1 and parts[:1] == [_NO_LUX] else 0
+    values, pk = parts[segment:-1], parts[-1] if parts else ""
+    if (
+        len(values) != len(segments[segment].keys)
+        or not all(_NUMBER.fullmatch(v) and format_number(float(v)) == v for v in values)
+        or not is_valid_image_id(pk)
     ):
-        raise QueryError("cursor", "this cursor does not fit this view: load the first page again")
-    return position
+        shape = ",".join([*(name for name, _ in segments[0].keys), "id"])
+        raise QueryError(
+            "cursor", f"this is not a position in this order ({shape}): load the first page again"
+        )
+    return Position(segment, tuple(float(v) for v in values), pk)
 
 
-def _readable(
-    scanner: Scanner, segments: tuple[Segment, ...], constraints: Constraints,
-    position: Position | None, need: int,
-) -> tuple[list[Image], list[int]]:
-    """Up to `need` pictures after `position`, stepping past `Unreadable` keys.
-
-    The scanner counts those keys as rows, so that it always advances; when they
-    took places, the scan resumes after the last one until `need` pictures are found.
-    """
-    rows: list[Image] = []
-    where: list[int] = []
-    while True:
-        wanted = need - len(rows)
-        got, at = scanner.after(segments, constraints, position, wanted)
-        for row, segment in zip(got, at, strict=True):
-            if not isinstance(row, Unreadable):
-                rows.append(row)
-                where.append(segment)
-        if len(got) < wanted or len(rows) >= need:
-            return rows, where
-        last, segment = got[-1], at[-1]
-        position = Position(segment, segments[segment].values(last), last.pk)
+def _view_command(catalogue: Catalogue, filters: Filters, sort: Sort, limit: int) -> list[str]:
+    name, down = ORDERS[sort][0].keys[0]
+    text = Constraints.from_filters(filters).text()
+    argv = search_argv(catalogue.index, text, sort_field=name, descending=down, limit=limit)
+    return [*argv[:3], "RETURN", "3", TIMESTAMP, LUX, "camera", *argv[4:]]
 
 
 def search(
     r: redis.Redis, filters: Filters, sort: Sort, limit: int, cursor: str | None, *,
-    secret: bytes, catalogue: Catalogue = DEFAULT_CATALOGUE,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> Page:
     """One page of the view after `cursor` (the first page if None)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryError("limit", f"use 1 to {MAX_LIMIT}")
     segments = ORDERS[sort]
-    state = decode(cursor, filters, sort, secret) if cursor else None
-    position = _position(state, segments) if state else None
-    runner = Runner(r, catalogue)
-    scanner = Scanner(
-        runner, dict(state.widths) if state else {}, dict(state.crowds) if state else {}
-    )
-    rows, where = _readable(
-        scanner, segments, Constraints.from_filters(filters), position, limit + 1
-    )
+    position = decode_cursor(cursor, segments) if cursor else None
+    pager = Pager(r, catalogue, filters.camera or "")
+    found = _readable(pager, segments, Constraints.from_filters(filters), position, limit + 1)
     next_cursor = None
-    if len(rows) > limit:
-        last, segment = rows[limit - 1], where[limit - 1]
-        end = Position(segment, segments[segment].values(last), last.pk)
-        next_cursor = encode(
-            CursorState(end, scanner.widths, scanner.crowds), filters, sort, secret
+    if len(found) > limit:
+        segment, last = found[limit - 1]
+        next_cursor = encode_cursor(
+            Position(segment, segments[segment].values(last), last.pk), segments
         )
-    return Page(rows[:limit], next_cursor, runner.commands)
+    return Page(
+        [row.image for _, row in found[:limit] if row.image], next_cursor, pager.commands,
+        _view_command(catalogue, filters, sort, limit),
+    )
+
+
+def _readable(
+    pager: Pager, segments: tuple[Segment, ...], base: Constraints, position: Position | None,
+    need: int,
+) -> list[tuple[int, Row]]:
+    """Up to `need` rows that are pictures; keys that are not image ids are stepped past."""
+    found: list[tuple[int, Row]] = []
+    while True:
+        want = need - len(found)
+        got = pager.after(segments, base, position, want)
+        found += [(segment, row) for segment, row in got if row.image]
+        if len(got) < want or len(found) >= need:
+            return found
+        segment, last = got[-1]
+        position = Position(segment, segments[segment].values(last), last.pk)
 
 
 def count(
     r: redis.Redis, filters: Filters, *, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> tuple[int, list[str]]:
     """How many pictures match, exactly, and the command that counted them."""
-    runner = Runner(r, catalogue)
-    total = runner.count(Constraints.from_filters(filters).text())
-    return total, runner.commands[0]
+    argv = count_argv(catalogue.index, Constraints.from_filters(filters).text())
+    return int(execute(r, argv)[0]), argv
 
 
 def count_newer(
     r: redis.Redis, filters: Filters, since: float, *, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> int:
     """Pictures matching `filters` taken after `since`: the "N new pictures" banner."""
-    constraints = Constraints.from_filters(filters).narrow(TIMESTAMP, Range(since, lo_open=True))
-    if not constraints.can_match():
-        return 0
-    return Runner(r, catalogue).count(constraints.text())
-
-
-def _segment_of(image: Image, segments: tuple[Segment, ...]) -> int:
-    for index, segment in enumerate(segments):
-        if segment.missing is not None:
-            if getattr(image, segment.missing) is None:
-                return index
-        elif all(getattr(image, key.field) is not None for key in segment.keys):
-            return index
-    raise LookupError(f"{image.pk} has no place in this order")
+    c = Constraints.from_filters(filters).narrow(TIMESTAMP, Range(since, lo_open=True))
+    return int(execute(r, count_argv(catalogue.index, c.text()))[0]) if c.can_match() else 0
 
 
 def _next_id(
     r: redis.Redis, image: Image, segments: tuple[Segment, ...], filters: Filters,
     catalogue: Catalogue,
 ) -> str | None:
-    index = _segment_of(image, segments)
-    position = Position(index, segments[index].values(image), image.pk)
-    rows, _ = _readable(
-        Scanner(Runner(r, catalogue)), segments, Constraints.from_filters(filters), position, 1
+    segment = next(
+        i for i, s in enumerate(segments)
+        if (getattr(image, s.missing) is None if s.missing else image.lux is not None)
+        or (len(s.keys) == 1 and not s.missing)
     )
-    return rows[0].pk if rows else None
+    row = Row(image.pk, image.timestamp, image.lux, image)
+    position = Position(segment, segments[segment].values(row), image.pk)
+    found = _readable(Pager(r, catalogue, filters.camera or ""), segments,
+                      Constraints.from_filters(filters), position, 1)
+    return found[0][1].pk if found else None
 
 
 def neighbours(
@@ -147,3 +160,5 @@ def neighbours(
         _next_id(r, image, reversed_order(segments), filters, catalogue),
         _next_id(r, image, segments, filters, catalogue),
     )
+
+

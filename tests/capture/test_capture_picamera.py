@@ -17,7 +17,8 @@ import pytest
 import redis
 from PIL import Image as PILImage
 
-from picat.capture import cameras
+from picat.capture import cameras, picamera
+from picat.capture.config import load_capture_config
 from picat.capture.durable import DurableWriter
 from picat.capture.picamera import (
     AF_MODE_CONTINUOUS,
@@ -31,6 +32,7 @@ from picat.capture.picamera import (
 )
 from picat.capture.service import build_capture
 from picat.schema import Catalogue, store
+from picat.settings import load_settings
 
 STANDIN = Path(__file__).parent / "standin"
 MAIN_RGB = (200, 40, 30)
@@ -224,6 +226,30 @@ def test_a_frame_that_never_comes_ends_in_bounded_time(
     assert picam2._job_list == []  # cancelled and flushed
     assert not picam2.is_open  # closed, so the process can exit and be restarted
     camera.close()  # a second close is harmless
+
+
+def test_a_camera_that_will_not_close_is_left_behind_in_bounded_time(
+    standin: Callable[..., ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(picamera, "CLOSE_TIMEOUT", 0.3)
+    standin(sensor="imx219", stall_after=0, close_hangs=True)
+    camera = adapter((640, 480), thumbnail=64, frame_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(CameraStalled):
+        camera.capture()
+    assert time.monotonic() - started < 2
+
+
+def test_once_opens_the_camera_waiting_for_focus(
+    standin: Callable[..., ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin(sensor="imx708")
+    monkeypatch.setenv("CAMERA_RESOLUTION", "640x360")
+    config = load_capture_config(load_settings())
+    for once in (True, False):
+        camera = cameras.open_camera("picamera2", config, once=once)
+        assert isinstance(camera, Picamera2Camera) and camera._focus_pending is once
+        camera.close()
 
 
 def test_cancel_all_and_flush_frees_a_waiter_that_had_no_timeout(

@@ -12,8 +12,6 @@ from picat.schema import Catalogue, Image, new_image_id
 from picat.schema.clock import local_time_fields
 from picat.schema.store import save
 
-SECRET = b"test-secret"
-
 
 @dataclass(frozen=True)
 class Shot:

@@ -9,9 +9,10 @@ import pytest
 import redis
 
 from picat.schema import Catalogue, new_image_id
-from picat.schema.query import Filters, Sort, keyset, parse_filters, search
+from picat.schema.query import Filters, Sort, paging, parse_filters, search
+from picat.schema.query.numbers import Range
 
-from .conftest import SECRET, Camera
+from .conftest import Camera
 from .walk import expected, walk
 
 BASE = 1_780_000_000.0
@@ -86,12 +87,12 @@ def test_new_pictures_above_the_cursor_do_not_shift_later_pages(
 ) -> None:
     shots = [camera.shoot(BASE + (i // 5)) for i in range(120)]
     order = expected(shots, Filters(), Sort.NEWEST)
-    first = search(r, Filters(), Sort.NEWEST, 23, None, secret=SECRET, catalogue=catalogue)
+    first = search(r, Filters(), Sort.NEWEST, 23, None, catalogue=catalogue)
     for i in range(30):
         camera.shoot(BASE + 1000 + i)
     rest, cursor = [], first.next_cursor
     while cursor:
-        page = search(r, Filters(), Sort.NEWEST, 23, cursor, secret=SECRET, catalogue=catalogue)
+        page = search(r, Filters(), Sort.NEWEST, 23, cursor, catalogue=catalogue)
         rest += [image.pk for image in page.images]
         cursor = page.next_cursor
     assert [image.pk for image in first.images] + rest == order
@@ -111,28 +112,28 @@ def test_paging_works_past_10000_results(
     assert ids == sorted(made)
 
 
-def test_a_crowd_on_one_lux_value_is_read_as_a_group(
+def test_a_crowd_on_one_lux_value_is_paged_by_time(
     r: redis.Redis, catalogue: Catalogue, camera: Camera, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the crowd threshold lowered, small data take the path half a million
     pictures at lux 0 take in production."""
-    monkeypatch.setattr(keyset, "DENSE_SLAB", 5)
-    crowds: list[float | None] = []
-    tame = keyset.Scanner._tame
+    monkeypatch.setattr(paging, "CROWD", 5)
+    crowds: list[Range] = []
+    scan = paging.Pager.scan
 
-    def noting(self: keyset.Scanner, *args: object) -> tuple:
-        found = tame(self, *args)
-        crowds.append(found[1])
-        return found
+    def noting(self: paging.Pager, segment: paging.Segment, level: int, *args: object) -> list:
+        if level == 1:
+            crowds.append(args[0].range("lux"))
+        return scan(self, segment, level, *args)
 
-    monkeypatch.setattr(keyset.Scanner, "_tame", noting)
+    monkeypatch.setattr(paging.Pager, "scan", noting)
     shots = [camera.shoot(BASE + i, lux=0.0) for i in range(60)]
     shots += [camera.shoot(BASE + i, lux=float(1 + i % 40) / 8) for i in range(80)]
     shots += [camera.shoot(BASE + 5 * i, lux=500.0) for i in range(30)]
     for sort in (Sort.DARKEST, Sort.BRIGHTEST):
         ids, _ = walk(r, catalogue, Filters(), sort, 10)
         assert ids == expected(shots, Filters(), sort), sort
-    assert 0.0 in crowds and 500.0 in crowds
+    assert Range(0.0, 0.0) in crowds and Range(500.0, 500.0) in crowds
 
 
 def test_a_remembered_start_never_hides_older_or_brighter_pictures(

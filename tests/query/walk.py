@@ -9,7 +9,7 @@ import redis
 from picat.schema import Catalogue
 from picat.schema.query import Filters, Page, Sort, search
 
-from .conftest import SECRET, Shot
+from .conftest import Shot
 
 
 def walk(
@@ -20,7 +20,7 @@ def walk(
     pages: list[Page] = []
     cursor = None
     while True:
-        page = search(r, filters, sort, limit, cursor, secret=SECRET, catalogue=catalogue)
+        page = search(r, filters, sort, limit, cursor, catalogue=catalogue)
         pages.append(page)
         ids += [image.pk for image in page.images]
         cursor = page.next_cursor

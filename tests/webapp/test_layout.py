@@ -20,6 +20,7 @@ from ..conftest import served
 from .conftest import BASE_TIME
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
 
 SHOTS = os.environ.get("PICAT_SCREENSHOTS")
 PHONE = {"width": 390, "height": 844}
@@ -155,3 +156,63 @@ def test_without_javascript_the_filters_are_simply_there(browser, site, pictures
     assert page.locator("#filters").is_visible()
     assert page.locator(".panel-toggles").is_hidden()
     context.close()
+
+
+def test_the_query_disclosure_copies_its_commands(browser, site, pictures):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(site + "/?lux_min=5")
+    page.locator("details.query summary").click()
+    button = page.locator("details.query [data-copy]").first
+    button.click()
+    expect(button).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator(button.get_attribute("data-copy")).inner_text().strip()
+    assert "FT.SEARCH" in copied or "FCALL_RO" in copied
+    expect(button).to_have_text("Copy", timeout=5000)
+    context.close()
+
+
+def _chart_text(page) -> dict[str, object]:
+    """The smallest rendered size of the charts' text, and any two labels that overlap."""
+    return page.evaluate(
+        """() => {
+          const all = document.querySelectorAll("#timeline svg text, #profile svg text");
+          const texts = Array.from(all);
+          const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize)
+                                       * t.ownerSVGElement.getScreenCTM().a);
+          const boxes = texts.map(t => [t.getBoundingClientRect(), t.textContent]);
+          const overlaps = [];
+          boxes.forEach(([a, ta], i) => boxes.slice(i + 1).forEach(([b, tb]) => {
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
+                && b.top < a.bottom - 1) overlaps.push(ta + " / " + tb);
+          }));
+          return {count: texts.length, smallest: Math.min(...sizes), overlaps,
+                  swatches: document.querySelectorAll("#profile .legend rect").length};
+        }"""
+    )
+
+
+@pytest.mark.parametrize("width", [390, 800, 1280, 1920])
+def test_chart_text_is_at_least_11_px_and_the_heat_map_has_a_scale(
+    browser, site, pictures, width
+):
+    page = _open(browser, {"width": width, "height": 900})
+    page.goto(site + "/")
+    if width < 700:
+        page.locator("[aria-controls=charts]").tap()
+    page.wait_for_selector("#timeline svg")
+    page.wait_for_selector("#profile svg")
+    page.wait_for_timeout(400)  # a redraw at the box's width, if any, has been asked for
+    page.wait_for_function("() => !document.querySelector('.htmx-request')", polling=20)
+    found = _chart_text(page)
+    assert found["count"] > 20
+    assert found["smallest"] >= 10.99, found
+    assert found["overlaps"] == [], found
+    assert found["swatches"] >= 9  # eight steps of the scale and the grey of "no lux"
+    _no_sideways_scrolling(page)
+    if SHOTS and width in (390, 1280):
+        page.locator("#charts").screenshot(
+            path=os.path.join(SHOTS, f"charts-{width}.jpg"), type="jpeg", quality=85
+        )
+    page.context.close()

@@ -56,14 +56,35 @@
     if (message && !window.confirm(message)) event.preventDefault();
   }
 
+  // A copy button copies its target's text. The clipboard needs a secure context
+  // (https, or localhost); over plain http on a LAN the text is selected instead, for
+  // Ctrl+C. The button says which happened, then reads "Copy" again.
+  function selectText(element) {
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
   function copy(event) {
     var button = event.target.closest("[data-copy]");
-    if (!button || !navigator.clipboard) return;
+    if (!button) return;
     var source = document.querySelector(button.dataset.copy);
     if (!source) return;
+    var label = button.dataset.label || (button.dataset.label = button.textContent);
+    function say(text) {
+      button.textContent = text;
+      window.setTimeout(function () { button.textContent = label; }, 2500);
+    }
+    function fallBack() {
+      selectText(source);
+      say("Selected: press Ctrl+C");
+    }
+    if (!navigator.clipboard || !window.isSecureContext) return fallBack();
     navigator.clipboard.writeText(source.textContent.trim()).then(function () {
-      button.textContent = "Copied";
-    });
+      say("Copied");
+    }, fallBack);
   }
 
   // On a phone the filters and the charts fold away behind buttons (picat.css). A

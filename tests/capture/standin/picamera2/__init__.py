@@ -24,7 +24,8 @@ at import (`import_error`) and when a camera is opened:
 `sensor` ("imx708", "imx219", "imx477", or null for no camera), `busy`,
 `stall_after` (frames delivered before the frontend "times out"), `focus_frames`
 (frames continuous autofocus scans before Focused), `drop_metadata` (keys missing
-from the metadata, as on sensors without them).
+from the metadata, as on sensors without them), `close_hangs` (close() never returns,
+as a camera whose cable came loose may do).
 """
 
 from __future__ import annotations
@@ -228,6 +229,7 @@ class Picamera2:
         self._stall_after = scenario.get("stall_after")
         self._focus_frames = scenario.get("focus_frames", 3)
         self._drop = set(scenario.get("drop_metadata", ()))
+        self._close_hangs = bool(scenario.get("close_hangs"))
         self.is_open = True
         self.started = False
         self.camera_config: dict[str, Any] = {}
@@ -362,6 +364,8 @@ class Picamera2:
         atexit.unregister(self.close)
         if not self.is_open:
             return
+        if self._close_hangs:
+            threading.Event().wait()
         self.stop()
         self.is_open = False
         self.camera_config = {}
