@@ -21,28 +21,28 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import redis
 
 from .. import summary
 from ..catalogue import Catalogue
-from ..ids import is_valid_image_id
+from ..ids import id_timestamp, is_valid_image_id
 from ..model import Image
-from ..store import image_from_row, search_rows
+from ..store import FoundRow, image_from_row, search_rows
 from .commands import search_argv, timeouts
 from .filters import Sort
 from .numbers import Range
 from .text import LUX, TIMESTAMP, Constraints
 
 GROWTH = 8
-"""A window that came up short is followed by one this many times larger (its square
-after an empty one)."""
+"""A window that came up short is followed by one up to this many times larger, as its
+yield suggests (its square after an empty one)."""
 AIM = 2
 """A window is sized to hold this many pages, as the summary counts them."""
-SPARE = 8
+SPARE = 4
 """Rows a window reads beyond the page, so a small tie at its end needs no read of its own."""
-AHEAD = 512
+AHEAD = 128
 """A walk of the summary reads this many times the rows a window needs, for the
 windows that follow in the same request."""
 GROUP_READ = 1000
@@ -54,13 +54,18 @@ _TS_AT, _LUX_AT = Image.METADATA_FIELDS.index(TIMESTAMP), Image.METADATA_FIELDS.
 
 @dataclass(frozen=True)
 class Row:
-    """A hash a window returned; `image` is None for a key that is not an image id,
-    which keeps its place in the order and is stepped past, never shown."""
+    """A hash a window returned, with the values it is ordered by. `found` is None for
+    a key that is not an image id, which keeps its place in the order and is stepped
+    past, never shown; the picture itself is made only for the rows a page shows."""
 
     pk: str
     timestamp: float | None
     lux: float | None
-    image: Image | None
+    found: FoundRow | None = None
+
+    def image(self) -> Image:
+        assert self.found is not None
+        return image_from_row(self.pk, self.found.values, self.found.pttl, time.time())
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,9 @@ class Pager:
             else:
                 found = self.order(segment, level, got, start)
                 rows += found
-                target *= GROWTH if found else GROWTH * GROWTH
+                # Grow by what this window's yield says is missing, at most eight-fold.
+                target = round(target * (max(2, min(GROWTH, 2 * need / len(found))) if found
+                                         else GROWTH * GROWTH))
                 bound = bound.intersect(
                     Range(hi=window.lo, hi_open=not window.lo_open) if down
                     else Range(lo=window.hi, lo_open=not window.hi_open))
@@ -267,21 +274,21 @@ class Pager:
     def read(self, c: Constraints, sort: str | None, down: bool, limit: int
              ) -> tuple[int, list[Row]]:
         """(total matching, the first `limit` rows), the search and its hashes in one call."""
-        argv = search_argv(self.catalogue.index, c.text(), sort_field=sort, descending=down,
-                           limit=limit)
+        closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX) if name in c.ranges}
+        argv = search_argv(self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
+                           sort_field=sort, descending=down, limit=limit)
         self.commands.append(argv)
         with timeouts():
             total, found = search_rows(self.r, argv[1:])
-        now, rows = time.time(), []
+        rows = []
         for row in found:
             pk = row.key.decode().removeprefix(self.catalogue.prefix)
+            stamp, lux = _float(row.values[_TS_AT]), _float(row.values[_LUX_AT])
             if is_valid_image_id(pk):
                 if any(value is not None for value in row.values):
-                    image = image_from_row(pk, row.values, row.pttl, now)
-                    rows.append(Row(pk, image.timestamp, image.lux, image))
-            elif row.values[_TS_AT] is not None or row.values[_LUX_AT] is not None:
-                stamp, lux = _float(row.values[_TS_AT]), _float(row.values[_LUX_AT])
-                rows.append(Row(pk, stamp or 0.0, lux, None))
+                    rows.append(Row(pk, id_timestamp(pk) if stamp is None else stamp, lux, row))
+            elif stamp is not None or lux is not None:
+                rows.append(Row(pk, stamp or 0.0, lux))
         return total, rows
 
 
