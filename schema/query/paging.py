@@ -126,9 +126,9 @@ class Pager:
     commands: list[list[str]] = field(default_factory=list)
     counts: dict[int, int] = field(default_factory=dict)
     """Lux band counts the walks have seen, to tell crowds."""
-    plans: list[tuple[str, bool, float, list[summary.Bucket], bool]] = field(
+    plans: list[tuple[str, bool, Range, float, list[summary.Bucket], bool]] = field(
         default_factory=list)
-    """Summary walks: (kind, descending, from, buckets, whether they are all there is)."""
+    """Summary walks: (kind, descending, lux range, from, buckets, whether that is all)."""
 
     def after(self, segments: tuple[Segment, ...], base: Constraints,
               position: Position | None, need: int) -> list[tuple[int, Row]]:
@@ -139,10 +139,12 @@ class Pager:
             # The walks a lux page may need, in one call: the bands, and the hours in
             # which to page a crowd by time (from the cursor, and from the start).
             later = rest[0][1]
-            walks = [(summary.LUX, position.values[0] if position else _start(down), down, need),
-                     (summary.TIME, _start(later), later, need)]
-            if position:
-                walks.append((summary.TIME, position.values[1], later, need))
+            lux = base.range(LUX)
+            walks = [(summary.LUX, position.values[0] if position else _start(down), down,
+                      need, Range()), (summary.TIME, _start(later), later, need, lux)]
+            if position:  # inside a crowd, its value's hours
+                at = position.values[0]
+                walks.append((summary.TIME, position.values[1], later, need, Range(at, at)))
             self.walk(walks)
         for index in range(position.segment if position else 0, len(segments)):
             segment = segments[index]
@@ -222,7 +224,8 @@ class Pager:
         crowd; a crowd's value alone (`lo == hi`) once everything before it is read."""
         kind = summary.LUX if name == LUX else summary.NO_LUX if c.missing == LUX else summary.TIME
         edge, target = (bound.hi if down else bound.lo), target * AIM
-        found, complete = self.buckets(kind, edge, down, target)
+        lux = c.range(LUX) if kind == summary.TIME else Range()
+        found, complete = self.buckets(kind, edge, down, target, lux)
         reached = 0.0
         for i, band in enumerate(found):
             lo, hi = summary.bounds(kind, band.number)
@@ -245,29 +248,32 @@ class Pager:
                 return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))
         return bound
 
-    def buckets(self, kind: str, edge: float, down: bool, target: int
+    def buckets(self, kind: str, edge: float, down: bool, target: int, lux: Range
                 ) -> tuple[list[summary.Bucket], bool]:
         """The summary's buckets from the one holding `edge` on, and whether they are all
         it has there; walked AHEAD times further than needed, reused while they last."""
         here = summary.bucket(kind, edge) if math.isfinite(edge) else None
-        for plan_kind, plan_down, start, found, whole in self.plans:
-            if (plan_kind, plan_down) == (kind, down) and (edge == start or (edge < start) == down):
+        for plan_kind, plan_down, plan_lux, start, found, whole in reversed(self.plans):
+            if ((plan_kind, plan_down) == (kind, down) and plan_lux.intersect(lux) == lux
+                    and (edge == start or (edge < start) == down)):
                 rest = [b for b in found if here is None or b.number == here
                         or (b.number < here) == down]
                 if whole or sum(b.count for b in rest) >= target:
                     return rest, whole
-        self.walk([(kind, edge, down, target)])
-        return self.plans[-1][3:]
+        self.walk([(kind, edge, down, target, lux)])
+        return self.plans[-1][4:]
 
-    def walk(self, requests: list[tuple[str, float, bool, int]]) -> None:
-        """Read the summary for several (kind, edge, descending, target) in one call."""
+    def walk(self, requests: list[tuple[str, float, bool, int, Range]]) -> None:
+        """Read the summary for several (kind, edge, descending, target, lux range) in one
+        call; the lux range only matters to hours (nights are skipped for a bright view)."""
         found, argv = summary.walk(self.r, self.catalogue, [
-            (kind, self.camera, edge, down, target * AHEAD) for kind, edge, down, target in requests
+            (kind, self.camera, edge, down, target * AHEAD, (lux.lo, lux.hi))
+            for kind, edge, down, target, lux in requests
         ])
         self.commands.append(argv)
-        for (kind, edge, down, target), got in zip(requests, found, strict=True):
+        for (kind, edge, down, target, lux), got in zip(requests, found, strict=True):
             whole = sum(b.count for b in got) < target * AHEAD and len(got) < summary.MOST
-            self.plans.append((kind, down, edge, got, whole))
+            self.plans.append((kind, down, lux, edge, got, whole))
             if kind == summary.LUX:
                 self.counts.update((b.number, b.count) for b in got)
 
