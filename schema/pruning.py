@@ -43,8 +43,12 @@ BATCH = 200
 TICK = 0.25
 """Seconds between two looks at used memory: fast capture adds a few MB a tick at most."""
 LEASE_MS = 5000
-PUBLISH_EVERY = 5.0
-"""Seconds between two updates of the numbers capture quotes when Redis is full."""
+PUBLISH_EVERY = 60.0
+"""Seconds between two updates of the numbers capture quotes when Redis is full: counting
+kept pictures is a search over every picture (about 0.1 s per million, more on a busy
+machine), so it is not done at every look."""
+PUBLISH_RETRY = 600.0
+"""After a count that failed (the search timed out), wait this long before the next."""
 
 
 @dataclass
@@ -125,7 +129,7 @@ def prune(
         return None
     run = Pruned(budget=budget, used_before=used)
     offset = 0  # past keys that stay in the results (not picture ids)
-    pictures = storage.holdings(r, catalogue).pictures
+    pictures = storage.picture_count(r, catalogue)
     while used > low and still_mine():
         # No more than the excess needs, at the average size, so a batch never overshoots much.
         per_picture = used / max(pictures, 1)
@@ -212,7 +216,7 @@ class Retention:
         self.lease = Lease(r, catalogue.lease_key)
         self.runs: list[Pruned] = []
         self._warned: str | None = None
-        self._published = 0.0
+        self._published = -PUBLISH_EVERY
 
     def step(self) -> Pruned | None:
         """One look: prune if this process holds the lease and memory is high."""
@@ -235,12 +239,16 @@ class Retention:
         return run
 
     def _publish(self, budget: int) -> None:
+        self._published = time.monotonic()
         try:
             kept = storage.holdings(self.r, self.catalogue).kept
             storage.publish(self.r, storage.memory(self.r), budget, kept, self.catalogue)
-            self._published = time.monotonic()
         except redis.exceptions.OutOfMemoryError:
             pass  # full: the numbers already there are the latest that fitted
+        except redis.ResponseError as exc:  # the count timed out: a huge or busy catalogue
+            log.warning("could not count kept pictures (%s): next try in %.0f s",
+                        exc, PUBLISH_RETRY)
+            self._published += PUBLISH_RETRY - PUBLISH_EVERY
 
     def run(self, stop: threading.Event) -> None:
         """Look every `tick` seconds until `stop`; a Redis that is away or loading is waited

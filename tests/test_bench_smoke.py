@@ -39,6 +39,21 @@ def test_benchmark_entry_point_writes_table_and_plot(tmp_path: Path) -> None:
     assert result["page_load"]["revisit"]["image_body_bytes"] == 0
 
 
+@pytest.mark.slow
+def test_image_store_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "originals.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.originals", "--pictures", "3", "--n", "200", "--runs", "2",
+         "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert set(result["capture"]["stores"]) == set(result["serve_ms"]) == {"redis", "file", "s3"}
+    assert set(result["import_per_s"]) == {"redis", "file", "s3"}
+    assert {"newest/redis", "newest/s3"} <= set(result["paging"]["timings"])
+
+
 def test_timelapse_benchmark_runs(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bench.timelapse", "--frames", "2,3"],

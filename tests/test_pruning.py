@@ -124,3 +124,17 @@ def test_retention_runs_in_the_background_and_logs_each_run(
     assert not r.exists(DEFAULT_CATALOGUE.lease_key)  # released on stop
     published = r.hgetall(DEFAULT_CATALOGUE.status_key)
     assert int(published[b"budget"]) == budget and int(published[b"kept"]) == 0
+
+
+def test_the_budget_is_the_smaller_of_maxmemory_and_the_setting_and_none_is_warned(
+    server: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.config_set("maxmemory", 500_000_000)
+    assert storage.budget(storage.memory(server), 200_000_000) == 200_000_000
+    assert storage.budget(storage.memory(server), None) == 500_000_000
+    assert storage.budget(storage.memory(server), 900_000_000) == 500_000_000
+    server.config_set("maxmemory", 0)  # an external server without maxmemory
+    assert storage.budget(storage.memory(server), None) is None
+    with caplog.at_level("WARNING", logger="picat.retention"):
+        assert pruning.Retention(server, None).step() is None
+    assert "this Redis has no maxmemory and PICAT_MEMORY_BUDGET is unset" in caplog.text

@@ -18,13 +18,13 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from picat.schema.profile import PRECISION, profile
-from picat.schema.query import render_command
+from picat.schema.query import QueryError, render_command
 from picat.schema.timeline import parse_unit, timeline
 
 from .context import gallery
 from .fragments import fragment
 from .params import View, parse_view
-from .svg import Link, heat_map, timeline_chart
+from .svg import MAX_WIDTH, MIN_WIDTH, WIDTH, Link, heat_map, timeline_chart
 
 bp = Blueprint("timeline", __name__)
 
@@ -100,6 +100,16 @@ class Links:
         return self.make(**{"from": local_input(start), "to": local_input(end)}, **changes)
 
 
+def drawing_width() -> float | None:
+    """`width`: the CSS pixels of the chart's box, sent by the browser (timeline.js)."""
+    raw = request.args.get("width", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 6:
+        raise QueryError("width", f"{raw[:20]!r} is not a width in pixels")
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, int(raw))))
+
+
 def _fragment_query(view: View, **extra: str) -> str:
     """The filters with times as Unix seconds: `tz` is added by the browser."""
     return urlencode({**view.filters.to_params(), **extra})
@@ -114,7 +124,7 @@ def chart() -> Response:
     app = gallery()
     result = timeline(app.redis, view.filters, view.tz, unit=unit, catalogue=app.catalogue)
     links = Links(view)
-    drawn = timeline_chart(result, view.tz, links.span)
+    drawn = timeline_chart(result, view.tz, links.span, drawing_width() or WIDTH)
     page = links.base
     buckets = [
         (
@@ -156,6 +166,7 @@ def heat() -> Response:
         cell_link=lambda cell, hour: links.instants(cell.first, cell.last, **links.hours(hour)),
         day_link=lambda day: links.instants(*span) if (span := result.span(day)) else None,
         hour_link=lambda hour: links.make(**links.hours(hour)),
+        width=drawing_width(),
     )
     return Response(render_template("_profile.html", profile=result, chart=drawn))
 

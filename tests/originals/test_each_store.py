@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from picat.capture.importer import import_files
-from picat.schema import IMAGE_DATA, Catalogue, Image, new_image_id, store
+from picat.schema import IMAGE_DATA, Catalogue, Image, new_image_id, pruning, store
 from picat.schema.bulk import delete_ids, keep_ids
 from picat.schema.migrate import migrate
 from picat.schema.originals import FileStore
@@ -129,6 +129,20 @@ def test_delete_removes_blobs_and_keep_keeps_them(
     removed = sweep(r, store_catalogue.originals, store_catalogue, grace=0) if (
         store_catalogue.originals) else None
     assert removed is None or removed.removed == 0, "a kept picture keeps its blob"
+
+
+def test_size_retention_removes_the_blobs_of_pruned_pictures(
+    r: redis.Redis, store_catalogue: Catalogue
+) -> None:
+    kept = _save(r, store_catalogue, 0, ttl=None)
+    pruned = [_save(r, store_catalogue, n) for n in range(1, 4)]
+    run = pruning.prune(r, 1, catalogue=store_catalogue)  # a 1-byte budget: all unkept go
+    assert run is not None and sorted(run.ids) == sorted(image.pk for image in pruned)
+    assert [key.decode() for key in r.scan_iter(match=store_catalogue.prefix + "*")] == [
+        store_catalogue.key(kept.pk)]
+    if store_catalogue.originals is not None:
+        assert [blob.key for blob in store_catalogue.originals.scan(store_catalogue.prefix)] == [
+            store_catalogue.key(kept.pk)]
 
 
 def test_sweep_removes_blobs_of_expired_pictures_after_the_grace_period(

@@ -34,13 +34,13 @@ CONTROLS = (
 
 @pytest.fixture
 def pictures(r, catalogue) -> list[Image]:
-    """A day and a half of a simulated camera up to yesterday's lunch, every 40 minutes."""
+    """A day and a half of a simulated camera up to yesterday's lunch, every hour."""
     lunch = BASE_TIME // 86400 * 86400 + 13 * 3600
     moment = {"now": lunch}
-    camera = SimulatedCamera((640, 480), 320, 75, seed=3, clock=lambda: moment["now"])
+    camera = SimulatedCamera((480, 360), 240, 75, seed=3, clock=lambda: moment["now"])
     made = []
-    for i in range(54):
-        moment["now"] = lunch - (53 - i) * 2400
+    for i in range(36):
+        moment["now"] = lunch - (35 - i) * 3600
         shot = build_capture(camera.capture(), "garden", "interval", 30 * 86400)
         store.save(r, shot.image, shot.image_data, shot.thumbnail, catalogue)
         made.append(shot.image)
@@ -149,7 +149,8 @@ def test_desktop_shows_filters_and_charts_without_buttons(browser, site, picture
     page.context.close()
 
 
-def test_without_javascript_the_filters_are_simply_there(browser, site, pictures):
+def test_without_javascript_the_filters_are_simply_there(browser, site, add_picture):
+    add_picture()
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
     page.goto(site + "/")
@@ -158,7 +159,8 @@ def test_without_javascript_the_filters_are_simply_there(browser, site, pictures
     context.close()
 
 
-def test_the_query_disclosure_copies_its_commands(browser, site, pictures):
+def test_the_query_disclosure_copies_its_commands(browser, site, add_picture):
+    add_picture(lux=50.0)
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.goto(site + "/?lux_min=5")
@@ -171,3 +173,46 @@ def test_the_query_disclosure_copies_its_commands(browser, site, pictures):
     assert "FT.SEARCH" in copied or "FCALL_RO" in copied
     expect(button).to_have_text("Copy", timeout=5000)
     context.close()
+
+
+def _chart_text(page) -> dict[str, object]:
+    """The smallest rendered size of the charts' text, and any two labels that overlap."""
+    return page.evaluate(
+        """() => {
+          const all = document.querySelectorAll("#timeline svg text, #profile svg text");
+          const texts = Array.from(all);
+          const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize)
+                                       * t.ownerSVGElement.getScreenCTM().a);
+          const boxes = texts.map(t => [t.getBoundingClientRect(), t.textContent]);
+          const overlaps = [];
+          boxes.forEach(([a, ta], i) => boxes.slice(i + 1).forEach(([b, tb]) => {
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
+                && b.top < a.bottom - 1) overlaps.push(ta + " / " + tb);
+          }));
+          return {count: texts.length, smallest: Math.min(...sizes), overlaps,
+                  swatches: document.querySelectorAll("#profile .legend rect").length};
+        }"""
+    )
+
+
+def test_chart_text_is_at_least_11_px_and_the_heat_map_has_a_scale(browser, site, pictures):
+    for width in (390, 800, 1280, 1920):
+        page = _open(browser, {"width": width, "height": 900})
+        page.goto(site + "/")
+        if width < 700:
+            page.locator("[aria-controls=charts]").tap()
+        page.wait_for_selector("#timeline svg")
+        page.wait_for_selector("#profile svg")
+        page.wait_for_timeout(400)  # a redraw at the box's width, if any, has been asked for
+        page.wait_for_function("() => !document.querySelector('.htmx-request')", polling=20)
+        found = _chart_text(page)
+        assert found["count"] > 20, width
+        assert found["smallest"] >= 10.99, (width, found)
+        assert found["overlaps"] == [], (width, found)
+        assert found["swatches"] >= 9, width  # eight steps of the scale, the grey of "no lux"
+        _no_sideways_scrolling(page)
+        if SHOTS and width in (390, 1280):
+            page.locator("#charts").screenshot(
+                path=os.path.join(SHOTS, f"charts-{width}.jpg"), type="jpeg", quality=85
+            )
+        page.context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shlex
 import shutil
@@ -35,19 +36,22 @@ def test_the_readme_query_reproduces_the_first_page_of_the_gallery(
 ):
     for i in range(30):
         add_picture(i * 60, lux=float(i), camera="garden" if i % 3 else "feeder")
-    shown = _cards(client.get("/").get_data(as_text=True))
+    page = client.get("/").get_data(as_text=True)
+    shown = _cards(page)
     assert len(shown) == 24
-    # The README's first example, on this test's index instead of idx:images.
-    code, out = _query(
-        capsys,
+    # The disclosure's "this view as one command", and the README's first example on
+    # this test's index instead of idx:images.
+    disclosed = html.unescape(re.search(r'id="query-view"><code>(.*?)</code>', page).group(1))
+    readme = (
         f"FT.SEARCH {catalogue.index} '*' SORTBY timestamp DESC LIMIT 0 24 "
-        "RETURN 3 timestamp lux camera",
+        "RETURN 3 timestamp lux camera"
     )
-    assert code == 0
-    lines = out.splitlines()
-    assert lines[0] == " 1) (integer) 30"
-    keys = re.findall(rf'^\s*\d+\) "{re.escape(catalogue.prefix)}([0-9A-Z]+)"$', out, re.M)
-    assert keys == shown
+    for command in (disclosed, readme):
+        code, out = _query(capsys, command)
+        assert code == 0, out
+        assert out.splitlines()[0] == " 1) (integer) 30"
+        keys = re.findall(rf'^\s*\d+\) "{re.escape(catalogue.prefix)}([0-9A-Z]+)"$', out, re.M)
+        assert keys == shown, command
     assert '1) "timestamp"' in out and '"camera"' in out and '"feeder"' in out
 
 

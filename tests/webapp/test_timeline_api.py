@@ -108,3 +108,15 @@ def test_profile_shows_only_the_dates_of_a_short_range(client, add_picture):
         as_text=True
     )
     assert html.count('class="tick day"') == 1 and "last 1 days" not in html
+
+
+def test_charts_are_drawn_at_the_width_asked_for(client, add_picture):
+    add_picture(0)
+    narrow = client.get("/timeline?width=390", headers=HX).get_data(as_text=True)
+    assert 'viewBox="0 0 390 ' in narrow
+    assert 'viewBox="0 0 2400 ' in client.get("/timeline?width=99999", headers=HX).get_data(
+        as_text=True
+    )
+    heat = client.get("/profile?width=500&tz=UTC", headers=HX).get_data(as_text=True)
+    assert heat.count('class="legend"') == 1 and "no lux" in heat
+    assert client.get("/profile?width=1e3", headers=HX).status_code == 400

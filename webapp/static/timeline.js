@@ -9,10 +9,39 @@
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
   var drag = null;
 
-  // Chart fragments are asked for in the viewer's zone: it decides where days begin.
+  // Chart fragments are asked for in the viewer's zone (it decides where days begin)
+  // and at the width of their box, so the server draws them one unit to a pixel and
+  // their 11 px text stays 11 px. A box that changes width (the window, a phone's
+  // "Timeline" button unfolding it) has its chart drawn again at the new width.
+  function contentWidth(box) {
+    var style = window.getComputedStyle(box);
+    return Math.floor(box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));
+  }
+
   function addZone(event) {
     var elt = event.detail.elt;
-    if (elt.closest && elt.closest("[data-viewer-zone]")) event.detail.parameters.tz = zone;
+    if (!(elt.closest && elt.closest("[data-viewer-zone]"))) return;
+    event.detail.parameters.tz = zone;
+    var box = event.detail.target;
+    if (box && box.classList.contains("chart")) {
+      var width = contentWidth(box);
+      if (width > 0) event.detail.parameters.width = width;
+      box.dataset.drawnWidth = String(width);
+      box.dataset.source = event.detail.path;
+    }
+  }
+
+  var redrawing = null;
+  function redraw() {
+    window.clearTimeout(redrawing);
+    redrawing = window.setTimeout(function () {
+      document.querySelectorAll(".chart[data-source]").forEach(function (box) {
+        var width = contentWidth(box), drawn = parseFloat(box.dataset.drawnWidth) || 0;
+        if (width > 0 && Math.abs(width - drawn) > Math.max(8, drawn * 0.05)) {
+          htmx.ajax("GET", box.dataset.source, {source: box, target: box});
+        }
+      });
+    }, 200);
   }
 
   function applyFilters(query) {
@@ -96,6 +125,12 @@
   }
 
   document.addEventListener("htmx:configRequest", addZone);
+  if (window.ResizeObserver) {
+    var watcher = new ResizeObserver(redraw);
+    document.addEventListener("htmx:load", function () {
+      document.querySelectorAll(".chart").forEach(function (box) { watcher.observe(box); });
+    });
+  }
   document.addEventListener("pointerdown", pointerDown);
   document.addEventListener("pointermove", pointerMove);
   document.addEventListener("pointerup", pointerUp);
