@@ -41,20 +41,27 @@ local function search_rows(_, args)
   return {found, read_rows(keys, {unpack(args, count + 2)})}
 end
 
+local function number(text)
+  if text == '+inf' then return math.huge elseif text == '-inf' then return -math.huge end
+  return tonumber(text)
+end
+
 local function walk(keys, args)
   local now, out = tonumber(args[1]), {}
-  for w = 1, #keys - 2 do
-    local a = 1 + (w - 1) * 5
+  for w = 1, #keys - 4 do
+    local a = 1 + (w - 1) * 7
     local prefix, start, target, most = args[a + 1], args[a + 2], tonumber(args[a + 4]),
                                         tonumber(args[a + 5])
+    local lux_lo, lux_hi = number(args[a + 6]), number(args[a + 7])
+    local filtered = lux_lo ~= -math.huge or lux_hi ~= math.huge
     local found, total, offset = {}, 0, 0
     while total < target and offset < most do
       local ids
       if args[a + 3] == 'desc' then
-        ids = redis.call('ZRANGE', keys[w + 2], start, '-inf', 'BYSCORE', 'REV',
+        ids = redis.call('ZRANGE', keys[w + 4], start, '-inf', 'BYSCORE', 'REV',
                          'LIMIT', offset, 64)
       else
-        ids = redis.call('ZRANGE', keys[w + 2], start, '+inf', 'BYSCORE', 'LIMIT', offset, 64)
+        ids = redis.call('ZRANGE', keys[w + 4], start, '+inf', 'BYSCORE', 'LIMIT', offset, 64)
       end
       if #ids == 0 then break end
       offset = offset + #ids
@@ -62,9 +69,16 @@ local function walk(keys, args)
       for i, id in ipairs(ids) do fields[i] = prefix .. id end
       local counts = redis.call('HMGET', keys[1], unpack(fields))
       local untils = redis.call('ZMSCORE', keys[2], unpack(fields))
+      local highs, lows = {}, {}
+      if filtered then
+        highs = redis.call('ZMSCORE', keys[3], unpack(fields))
+        lows = redis.call('ZMSCORE', keys[4], unpack(fields))
+      end
       for i, id in ipairs(ids) do
         local n = tonumber(counts[i]) or 0
         if untils[i] and tonumber(untils[i]) < now then n = 0 end
+        if filtered and not (highs[i] and tonumber(highs[i]) >= lux_lo
+                             and tonumber(lows[i]) <= lux_hi) then n = 0 end
         found[#found + 1] = id
         found[#found + 1] = n
         total = total + n
@@ -89,11 +103,11 @@ LIBRARY = _SOURCE.replace("VERSION", VERSION)
 PTTL appended. `picat_search_rows_<v>`: no KEYS (ACL users may name the index to FT.*
 commands only, which check it when the search runs); ARGV the count of FT.SEARCH
 arguments, those arguments (with NOCONTENT), then the fields: the search's reply and
-`read_rows` of the keys it returned. `picat_walk_<v>`: KEYS the summary's counts and
-expiries, then one sorted set of buckets per walk; ARGV the time, then per walk the
-count field prefix, the start bucket, `desc` or `asc`, the target count and the most
-buckets to read: per walk, bucket and count pairs until the counts reach the target
-(`summary.walk`)."""
+`read_rows` of the keys it returned. `picat_walk_<v>`: KEYS the summary's counts, expiries
+and hourly lux extents (brightest, darkest), then one sorted set of buckets per walk;
+ARGV the time, then per walk the count field prefix, the start bucket, `desc` or
+`asc`, the target count, the most buckets to read and a lux range: per walk, bucket
+and count pairs until the counts reach the target (`summary.walk`)."""
 
 
 def is_missing(exc: redis.ResponseError) -> bool:
