@@ -32,7 +32,7 @@ from datetime import datetime
 
 import redis
 
-from . import storage, store
+from . import functions, storage, store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
 from .replies import text
@@ -111,11 +111,11 @@ def oldest_unkept(
     query = "@expires_at:[-inf +inf]"
     if before is not None:
         query += f" @timestamp:[-inf {before:.3f}]"
-    reply = r.execute_command(
+    reply = functions.call(r, "query", (), (
         "FT.SEARCH", catalogue.index, query,
         "SORTBY", "timestamp", "ASC", "LIMIT", str(offset), str(limit),
         "RETURN", "1", "timestamp", "DIALECT", "2",
-    )
+    ))
     rows = []
     for key, fields in zip(reply[1::2], reply[2::2], strict=True):
         values = dict(zip(fields[0::2], fields[1::2], strict=True))
