@@ -32,6 +32,10 @@ from .query import Filters, QueryError, Sort, count, search
 from .query.filters import MAX_LIMIT, format_time_of_day
 
 DAY = 86400
+MAX_THINNED = 100_000
+"""Most matches the interval and daily choices read through: each is a row to stream
+(about 4,000 a second on the loaded two-core development machine), and the count
+runs inside a request."""
 _INTERVAL = re.compile(r"([0-9]{1,5})\s*([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": DAY}
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
@@ -167,9 +171,17 @@ def count_frames(
     catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> int:
     """How many frames `choice` yields, counting no further than `stop_after` + 1
-    (enough to tell "too many")."""
+    (enough to tell "too many"); a `QueryError` when the interval or daily choice would
+    have to read more than `MAX_THINNED` matches."""
+    matches = count(r, filters, catalogue=catalogue)[0]
     if choice.pick is Pick.EVERY:
-        return count(r, filters, catalogue=catalogue)[0]
+        return matches
+    if matches > MAX_THINNED:
+        raise QueryError(
+            "pick",
+            f"{matches:,} pictures match; choosing among them reads each one, and this is "
+            f"limited to {MAX_THINNED:,}: narrow the date range (or the time of day) first",
+        )
     n = 0
     for _ in frames(r, filters, choice, catalogue=catalogue):
         n += 1

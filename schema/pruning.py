@@ -32,7 +32,7 @@ from datetime import datetime
 
 import redis
 
-from . import storage, store
+from . import functions, storage, store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
 from .replies import text
@@ -99,11 +99,11 @@ def oldest_unkept(
     r: redis.Redis, limit: int, offset: int = 0, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> list[tuple[str, float | None]]:
     """(key name after the prefix, capture time) of the oldest pictures that expire."""
-    reply = r.execute_command(
+    reply = functions.call(r, "query", (), (
         "FT.SEARCH", catalogue.index, "@expires_at:[-inf +inf]",
         "SORTBY", "timestamp", "ASC", "LIMIT", str(offset), str(limit),
         "RETURN", "1", "timestamp", "DIALECT", "2",
-    )
+    ))
     rows = []
     for key, fields in zip(reply[1::2], reply[2::2], strict=True):
         values = dict(zip(fields[0::2], fields[1::2], strict=True))

@@ -39,6 +39,7 @@ import redis
 
 from picat.schema import Catalogue
 from picat.schema.frames import Choice, count_frames, frozen
+from picat.schema.originals import StoreUnavailable
 from picat.schema.query import Filters
 
 from .encode import Stopped, TooLarge, VideoFormat
@@ -182,7 +183,8 @@ class _Heartbeat(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.lease / 3):
             try:
-                self.r.set(self.key, b"1", px=int(self.lease * 1000))
+                # XX: never bring back a lease the finished job has deleted.
+                self.r.set(self.key, b"1", px=int(self.lease * 1000), xx=True)
             except redis.RedisError:
                 log.warning("timelapse: could not renew %s", self.key)
 
@@ -396,7 +398,7 @@ class Jobs:
             status = self.r.hget(self._key(job_id), "status")
             if _text(status) == Status.RUNNING:
                 self._finish(job_id, Status.CANCELLED)
-        except (TooLarge, TooManyFrames, NoFrames) as exc:
+        except (TooLarge, TooManyFrames, NoFrames, StoreUnavailable) as exc:
             part.unlink(missing_ok=True)
             self._finish(job_id, Status.FAILED, error=str(exc))
         except Exception as exc:

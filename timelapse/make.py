@@ -17,7 +17,7 @@ from pathlib import Path
 import redis
 from PIL import Image as PILImage
 
-from picat.schema import IMAGE_DATA, Catalogue, Image, store
+from picat.schema import Catalogue, Image, store
 from picat.schema.frames import Choice, frames
 from picat.schema.query import Filters
 
@@ -74,7 +74,7 @@ def make(
         for image in frames(r, filters, choice, catalogue=catalogue):
             if progress.done >= max_frames:
                 raise TooManyFrames(f"more than {max_frames:,} frames")
-            data = store.load_blob(r, image.pk, IMAGE_DATA, catalogue)
+            data = store.load_original(r, image, catalogue)  # from Redis or the blob store
             if data is None:  # expired or deleted since it was found
                 progress.skipped += 1
                 continue

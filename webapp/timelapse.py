@@ -177,10 +177,11 @@ def create() -> Response:
     """Start a timelapse and show its progress; a refusal comes back on the form."""
     try:
         job = _start(request.form)
-    except (Busy, OverLimit) as exc:
+    except (Busy, OverLimit, QueryError) as exc:
         view, choice, video = _request(request.form)
+        message = exc.message if isinstance(exc, QueryError) else str(exc)
         html = render_template(
-            "timelapse_new.html", view=view, choice=choice, video=video, message=str(exc),
+            "timelapse_new.html", view=view, choice=choice, video=video, message=message,
             describe=_description(view, choice),
         )
         return Response(html, status=409 if isinstance(exc, Busy) else 400)

@@ -71,9 +71,14 @@ def save_pictures(r: redis.Redis, catalogue: Catalogue) -> SavePictures:
 
 
 @pytest.fixture
-def jobs(r: redis.Redis, catalogue: Catalogue, tmp_path: Path) -> Iterator[Jobs]:
-    made = Jobs(r, catalogue, tmp_path / "videos", Limits(), lease=1.0)
-    yield made
+def forget_jobs(r: redis.Redis, catalogue: Catalogue) -> Iterator[None]:
+    """Remove the test catalogue's job keys afterwards."""
+    yield
     keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))
     if keys:
         r.delete(*keys)
+
+
+@pytest.fixture
+def jobs(r: redis.Redis, catalogue: Catalogue, tmp_path: Path, forget_jobs: None) -> Jobs:
+    return Jobs(r, catalogue, tmp_path / "videos", Limits(), lease=1.0)

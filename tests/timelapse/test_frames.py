@@ -62,3 +62,13 @@ def test_bad_choices_name_their_field(params, field):
     with pytest.raises(QueryError) as caught:
         parse_choice(params)
     assert caught.value.field == field
+
+
+def test_thinning_more_than_the_limit_is_refused(r, catalogue, save_pictures, monkeypatch):
+    from picat.schema import frames as module
+
+    save_pictures([START + 60 * i for i in range(6)], [0] * 6)
+    monkeypatch.setattr(module, "MAX_THINNED", 5)
+    assert count_frames(r, Filters(), Choice(), stop_after=99, catalogue=catalogue) == 6
+    with pytest.raises(QueryError, match="6 pictures match"):
+        count_frames(r, Filters(), Choice(Pick.DAILY, 0), stop_after=99, catalogue=catalogue)

@@ -54,7 +54,9 @@ def test_200_frames_decode_in_capture_order_at_the_chosen_rate(jobs, save_pictur
     assert [j.id for j in jobs.list()] == [job.id]
 
 
-def test_cancel_stops_and_removes_the_partial_file(r, catalogue, save_pictures, tmp_path):
+def test_cancel_stops_and_removes_the_partial_file(
+    r, catalogue, save_pictures, tmp_path, forget_jobs
+):
     # Full HD frames from 1640x1232 pictures: slow enough to cancel half-way.
     save_pictures([START + n for n in range(150)], [n for n in range(150)], size=(1640, 1232))
     jobs = Jobs(r, catalogue, tmp_path / "videos", Limits(), lease=1.0)
@@ -89,7 +91,7 @@ WORKER = textwrap.dedent("""
 
 
 def test_a_job_whose_process_was_killed_shows_failed_after_restart(
-    r, redis_url, catalogue, save_pictures, tmp_path: Path
+    r, redis_url, catalogue, save_pictures, tmp_path: Path, forget_jobs
 ):
     save_pictures([START + n for n in range(150)], list(range(150)), size=(1640, 1232))
     folder = tmp_path / "videos"
@@ -113,7 +115,7 @@ def test_a_job_whose_process_was_killed_shows_failed_after_restart(
     assert list(folder.iterdir()) == []  # its partial file is gone
 
 
-def test_limits_refuse_with_a_message(r, catalogue, save_pictures, tmp_path):
+def test_limits_refuse_with_a_message(r, catalogue, save_pictures, tmp_path, forget_jobs):
     save_pictures([START + n for n in range(5)], list(range(5)))
     jobs = Jobs(r, catalogue, tmp_path, Limits(max_frames=4), lease=1.0)
     with pytest.raises(OverLimit, match="more than 4 frames"):
@@ -139,3 +141,23 @@ def test_a_picture_that_does_not_decode_is_left_out(jobs, save_pictures, r, cata
     job = _wait(jobs, job.id, lambda j: not j.running)
     assert (job.status, job.done, job.skipped) == (Status.DONE, 2, 1)
     assert decoded_codes(jobs.video_path(job.id)) == ([1, 3], 2.0)
+
+
+def test_frames_are_read_from_the_blob_store(r, catalogue, tmp_path, forget_jobs):
+    from dataclasses import replace
+
+    from picat.schema.originals import FileStore
+
+    from .conftest import code_colour, jpeg
+
+    with_files = replace(catalogue, originals=FileStore(tmp_path / "originals"))
+    for n in range(4):
+        image = Image(pk=new_image_id(START + n), timestamp=START + n, camera="garden")
+        store.save(r, image, jpeg(code_colour(3 - n)), None, with_files)
+    assert not r.hexists(catalogue.key(image.pk), "image_data")  # the original is a file
+    jobs = Jobs(r, with_files, tmp_path / "videos", Limits(), lease=1.0)
+    job = jobs.start(Filters(), Choice(), VideoFormat(fps=4, size=Size.SOURCE), params="",
+                     description="")
+    job = _wait(jobs, job.id, lambda j: not j.running)
+    assert job.status is Status.DONE, job.error
+    assert decoded_codes(jobs.video_path(job.id)) == ([3, 2, 1, 0], 4.0)
