@@ -69,6 +69,7 @@ def test_plan_start_watch_and_fetch(client, add_picture):
     video = client.get(job["video_url"])
     assert video.status_code == 200 and video.mimetype == "video/mp4"
     assert video.data[4:8] == b"ftyp" and len(video.data) == job["bytes"]
+    assert video.data.index(b"moov") < video.data.index(b"mdat")  # faststart: index first
     part = client.get(job["video_url"], headers={"Range": "bytes=0-99"})
     assert part.status_code == 206 and len(part.data) == 100
     download = client.get(job["video_url"] + "?download=1")
@@ -79,6 +80,14 @@ def test_plan_start_watch_and_fetch(client, add_picture):
     listing = client.get("/timelapses").get_data(as_text=True)
     assert job["id"] in listing and "10 frames" in listing
     assert [j["id"] for j in client.get("/api/timelapses").get_json()["timelapses"]] == [job["id"]]
+
+    again = client.post(f"/timelapses/{job['id']}/retry", data={"csrf_token": token})
+    assert again.status_code == 303
+    retried = _finished(client, again.headers["Location"].rsplit("/", 1)[1])
+    assert retried["id"] != job["id"] and retried["params"] == job["params"]
+    assert retried["frames_done"] == 10 and retried["status"] == "done"
+    deleted = client.post(f"/timelapses/{job['id']}/delete", data={"csrf_token": token})
+    assert deleted.status_code == 303 and client.get(job["video_url"]).status_code == 404
 
 
 def test_limits_and_bad_input_are_clear(client, add_picture):
