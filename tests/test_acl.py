@@ -365,7 +365,7 @@ def test_import_with_web_credentials_says_to_apply_the_schema_first(
 
 
 def test_the_web_user_makes_a_timelapse(server: Server, tmp_path: Path) -> None:
-    from picat.schema.frames import Choice
+    from picat.schema.frames import Choice, Pick, count_frames
     from picat.schema.query import Filters
     from picat.timelapse.encode import Size, VideoFormat
     from picat.timelapse.jobs import Jobs, Status
@@ -373,8 +373,11 @@ def test_the_web_user_makes_a_timelapse(server: Server, tmp_path: Path) -> None:
 
     index.apply(server.root)
     for n in range(3):
-        store.save(server.root, picture(lux=float(n)), jpeg(), None)
-    jobs = Jobs(server.login("web"), DEFAULT_CATALOGUE, tmp_path, Limits(), lease=1.0)
+        store.save(server.root, picture(lux=float(n), time_of_day=43200 + n), jpeg(), None)
+    web = server.login("web")
+    # One a day is an FT.AGGREGATE that loads each match's key: the web user may run it.
+    assert count_frames(web, Filters(), Choice(Pick.DAILY, 43200), stop_after=9) == 1
+    jobs = Jobs(web, DEFAULT_CATALOGUE, tmp_path, Limits(), lease=1.0)
     job = jobs.start(Filters(), Choice(), VideoFormat(size=Size.SOURCE), params="",
                      description="")
     deadline = time.monotonic() + 30

@@ -132,10 +132,10 @@ def _next_id(
     r: redis.Redis, image: Image, segments: tuple[Segment, ...], filters: Filters,
     catalogue: Catalogue,
 ) -> str | None:
-    segment = next(
+    segment = next(  # the first segment the picture belongs to
         i for i, s in enumerate(segments)
-        if (getattr(image, s.missing) is None if s.missing else image.lux is not None)
-        or (len(s.keys) == 1 and not s.missing)
+        if (getattr(image, s.missing) is None if s.missing
+            else all(getattr(image, name) is not None for name, _ in s.keys))
     )
     row = Row(image.pk, image.timestamp, image.lux)
     position = Position(segment, segments[segment].values(row), image.pk)
