@@ -34,7 +34,7 @@ from pathlib import Path
 import redis
 from tqdm import tqdm
 
-from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, Trigger
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, Trigger, functions
 from picat.schema.clock import local_time_fields, server_time
 from picat.schema.ids import content_image_id
 from picat.schema.query.commands import count_argv
@@ -115,7 +115,8 @@ def already_imported(
     """Which of `checksums` the catalogue holds: one count per checksum, in one round trip."""
     with r.pipeline(transaction=False) as pipe:
         for checksum in checksums:
-            pipe.execute_command(*count_argv(catalogue.index, f"@checksum:{{{checksum}}}"))
+            pipe.fcall_ro(functions.QUERY, 0,
+                          *count_argv(catalogue.index, f"@checksum:{{{checksum}}}"))
         replies = pipe.execute()
     return {checksum for checksum, reply in zip(checksums, replies, strict=True)
             if int(reply[0]) > 0}

@@ -31,7 +31,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis
 
-from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect, summary
+from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect, functions, summary
 from picat.schema.index import render_command
 from picat.schema.replies import text
 from picat.settings import Settings
@@ -88,6 +88,9 @@ class Role:
     hash_access: str  # "%W~" write-only or "~" read-write, on the catalogue's hashes
     index_commands: tuple[str, ...] = ()
     index_versions: bool = False  # may also name `idx:images:v-*` (schema changes)
+    query_commands: tuple[str, ...] = ()
+    """FT.* commands this role may run only on the index's query alias (`idx:images:q-*`),
+    whose name only the read functions know: so only through them (`schema/functions.py`)."""
     state: tuple[str, ...] = ()
     """Commands and keys (named after `Catalogue.state_prefix`) of a selector for retention's
     keys, e.g. `("+hmget", "%R~storage")`: those commands on those keys only."""
@@ -141,7 +144,8 @@ ROLES: tuple[Role, ...] = (
             "+pexpireat",
         ),
         "~",
-        ("+ft.search", "+ft.aggregate", "+ft.info"),
+        ("+ft.info",),
+        query_commands=("+ft.search", "+ft.aggregate"),
         state=_RETENTION,
         gallery_logins=True,
         gallery_timelapses=True,
@@ -205,9 +209,15 @@ def rules(role: Role, hashes: list[str], catalogue: Catalogue = DEFAULT_CATALOGU
         names = [f"~{_glob(catalogue.index)}"]
         if role.index_versions:
             names.append(f"~{_glob(catalogue.versioned_index(''))}*")
+            names.append(f"~{_glob(catalogue.index)}:q-*")
         # Read of the hashes too: query engines that check the index's prefixes need it.
         selector = [*role.index_commands, *names, f"%R~{hashes_pattern}"]
         out.append("(" + " ".join(selector) + ")")
+    if role.query_commands:
+        query = [*role.query_commands, f"~{_glob(catalogue.index)}:q-*", f"%R~{hashes_pattern}"]
+        out.append("(" + " ".join(query) + ")")
+    if role.index_versions:  # the query secret (`schema/functions.py`)
+        out.append(f"(+get +set ~{_glob(functions.SECRET_KEY)})")
     if role.gallery_logins:
         out.append("(" + " ".join([*_LOGINS, f"~{_glob(catalogue.auth_prefix)}*"]) + ")")
     if role.gallery_timelapses:

@@ -2,23 +2,31 @@
 
 Three choices (`Choice`): every picture; at most one per interval (the first
 picture, then the first taken at least `seconds` after the last one chosen); or
-one per day, the picture closest to a time of day ("noon every day"). The day is
-the camera's own calendar day, told by `timestamp - time_of_day` (the instant of
-the camera's local midnight), so a day-light-saving change or a camera in another
-zone does not split or merge days; pictures without `time_of_day` (the seed
-project's hashes) have no day and are left out of that choice.
+one per day, the picture closest to a time of day ("noon every day").
 
-The matches are read a keyset page at a time through `query.search` (the same
-pages as the gallery, oldest first) and thinned as they stream past, so memory
-stays flat whatever the number of matches: the interval choice holds one time,
-the daily choice one candidate. `count_frames` runs the same pass without reading
-any picture's bytes, so a caller can say how many frames a choice yields before
-encoding anything.
+Every picture and the interval choice read the matches a keyset page at a time
+through `query.search` (the gallery's own pages, oldest first) and thin them as
+they stream past, so memory stays flat whatever the number of matches; the
+interval choice holds one time. That pass reads each match, so it is bounded
+(`MAX_THINNED`).
+
+The daily choice is one `FT.AGGREGATE` per week of matches, which Redis answers
+without sending the rows: it groups the matches by the camera's own calendar day,
+told by `timestamp - time_of_day` (the instant of the camera's local midnight, so
+a daylight-saving change or a camera in another zone does not split or merge
+days), and keeps per day the key with the smallest distance to the time of day
+(an earlier picture wins a tie). Weeks keep each command well inside the server's
+500 ms limit; a day cut by a week boundary comes back twice and the nearer of its
+two pictures is kept. Pictures without `time_of_day` (the seed project's hashes)
+have no day and are left out. The query text is the one `query.count` reports for
+the filters, so this module builds no filter clauses of its own.
+
+`count_frames` says how many frames a choice yields before anything is encoded.
 """
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -26,16 +34,19 @@ from enum import StrEnum
 
 import redis
 
+from . import store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .model import Image
 from .query import Filters, QueryError, Sort, count, search
+from .query.commands import execute
 from .query.filters import MAX_LIMIT, format_time_of_day
 
 DAY = 86400
 MAX_THINNED = 100_000
-"""Most matches the interval and daily choices read through: each is a row to stream
-(about 4,000 a second on the loaded two-core development machine), and the count
-runs inside a request."""
+"""Most matches the interval choice reads through: each is a row to stream (about
+4,000 a second on the loaded two-core development machine), and the count runs
+inside a request."""
+WEEK = 7 * DAY
 _INTERVAL = re.compile(r"([0-9]{1,5})\s*([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": DAY}
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
@@ -119,43 +130,69 @@ def matches_oldest_first(
         cursor = page.next_cursor
 
 
-def _day(image: Image) -> int | None:
-    if image.time_of_day is None:
-        return None
-    return math.floor((image.timestamp - image.time_of_day) / DAY + 0.5)
-
-
-def _distance(image: Image, at: int) -> tuple[int, int]:
-    """How far from `at` (seconds); on a tie the earlier picture wins."""
-    tod = image.time_of_day or 0
-    return abs(tod - at), 0 if tod <= at else 1
-
-
 def thin(images: Iterable[Image], choice: Choice) -> Iterator[Image]:
-    """The frames `choice` keeps from `images` (which must come oldest first)."""
-    if choice.pick is Pick.EVERY:
-        yield from images
-    elif choice.pick is Pick.INTERVAL:
+    """The frames the every or interval `choice` keeps from `images` (oldest first)."""
+    if choice.pick is Pick.INTERVAL:
         last: float | None = None
         for image in images:
             if last is None or image.timestamp >= last + choice.seconds:
                 last = image.timestamp
                 yield image
     else:
-        day: int | None = None
-        best: Image | None = None
-        for image in images:
-            this_day = _day(image)
-            if this_day is None:
+        yield from images
+
+
+def _daily_rows(
+    r: redis.Redis, filters: Filters, at: int, catalogue: Catalogue
+) -> Iterator[tuple[int, float, str]]:
+    """(day, distance, key) of each day's nearest picture, in day order."""
+    first = search(r, filters, Sort.OLDEST, 1, None, catalogue=catalogue).images
+    last = search(r, filters, Sort.NEWEST, 1, None, catalogue=catalogue).images
+    if not first or not last:
+        return
+    pending: tuple[int, float, str] | None = None
+    start = first[0].timestamp
+    while start <= last[0].timestamp:
+        # Both ends inclusive: a picture on a boundary is in two weeks, one day twice.
+        week = replace(filters, start=start, end=min(start + WEEK, last[0].timestamp))
+        query = count(r, week, catalogue=catalogue)[1][2]
+        query = f"{'' if query == '*' else query} @time_of_day:[-inf +inf]".strip()
+        reply = execute(r, [
+            "FT.AGGREGATE", catalogue.index, query,
+            "LOAD", "3", "@__key", "@timestamp", "@time_of_day",
+            "APPLY", "floor((@timestamp - @time_of_day) / 86400 + 0.5)", "AS", "day",
+            "APPLY", f"abs(@time_of_day - {at}) * 2 + (@time_of_day > {at})", "AS", "distance",
+            "GROUPBY", "1", "@day",
+            "REDUCE", "FIRST_VALUE", "4", "@__key", "BY", "@distance", "ASC", "AS", "key",
+            "REDUCE", "MIN", "1", "@distance", "AS", "nearest",
+            "SORTBY", "2", "@day", "ASC", "MAX", "1000", "DIALECT", "2",
+        ])
+        for row in reply[1:]:
+            fields = dict(zip(row[0::2], row[1::2], strict=True))
+            day, nearest = int(float(fields[b"day"])), float(fields[b"nearest"])
+            found = (day, nearest, fields[b"key"].decode())
+            if pending is not None and pending[0] == day:
+                pending = min(pending, found)
                 continue
-            if this_day != day:
-                if best is not None:
-                    yield best
-                day, best = this_day, image
-            elif _distance(image, choice.seconds) < _distance(best, choice.seconds):
-                best = image
-        if best is not None:
-            yield best
+            if pending is not None:
+                yield pending
+            pending = found
+        start += WEEK
+    if pending is not None:
+        yield pending
+
+
+def _daily(
+    r: redis.Redis, filters: Filters, at: int, catalogue: Catalogue
+) -> Iterator[Image]:
+    """Each day's picture nearest `at`, read a hundred at a time, skipping any gone since."""
+    ids: list[str] = []
+    for _, _, key in _daily_rows(r, filters, at, catalogue):
+        ids.append(catalogue.id_from_key(key))
+        if len(ids) == MAX_LIMIT:
+            yield from store.load_many(r, ids, catalogue)
+            ids = []
+    yield from store.load_many(r, ids, catalogue)
 
 
 def frames(
@@ -163,6 +200,8 @@ def frames(
     catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> Iterator[Image]:
     """The frames of a timelapse, oldest first (metadata only; read bytes per frame)."""
+    if choice.pick is Pick.DAILY:
+        return _daily(r, filters, choice.seconds, catalogue)
     return thin(matches_oldest_first(r, filters, catalogue=catalogue), choice)
 
 
@@ -171,16 +210,20 @@ def count_frames(
     catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> int:
     """How many frames `choice` yields, counting no further than `stop_after` + 1
-    (enough to tell "too many"); a `QueryError` when the interval or daily choice would
-    have to read more than `MAX_THINNED` matches."""
+    (enough to tell "too many"); a `QueryError` when the interval choice would have
+    to read more than `MAX_THINNED` matches."""
+    if choice.pick is Pick.DAILY:
+        rows = _daily_rows(r, filters, choice.seconds, catalogue)
+        return sum(1 for _ in itertools.islice(rows, stop_after + 1))
     matches = count(r, filters, catalogue=catalogue)[0]
     if choice.pick is Pick.EVERY:
         return matches
     if matches > MAX_THINNED:
         raise QueryError(
             "pick",
-            f"{matches:,} pictures match; choosing among them reads each one, and this is "
-            f"limited to {MAX_THINNED:,}: narrow the date range (or the time of day) first",
+            f"{matches:,} pictures match; one per interval reads each of them, and this is "
+            f"limited to {MAX_THINNED:,}: narrow the date range (or the time of day) first, "
+            "or choose one a day",
         )
     n = 0
     for _ in frames(r, filters, choice, catalogue=catalogue):

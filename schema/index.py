@@ -143,8 +143,19 @@ def apply(
     before there was one (`summary.ensure`); idempotent."""
     functions.install(r)
     result = _point_alias(r, catalogue, build_timeout)
+    _point_query_alias(r, catalogue, result.index)
     summary.ensure(r, catalogue)
     return result
+
+
+def _point_query_alias(r: redis.Redis, catalogue: Catalogue, target: str) -> None:
+    """The name the read functions search under (`functions.search`), moved with the
+    alias; only the admin role may know it."""
+    try:
+        alias = functions.query_alias(r, catalogue.index)
+    except redis.exceptions.NoPermissionError:
+        return  # the web role (`picat import`): the admin's apply made it
+    r.execute_command("FT.ALIASUPDATE", alias, target)
 
 
 def _point_alias(r: redis.Redis, catalogue: Catalogue, build_timeout: float) -> ApplyResult:

@@ -32,7 +32,7 @@ from datetime import datetime
 
 import redis
 
-from . import storage, store
+from . import functions, storage, store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
 from .replies import text
@@ -40,6 +40,8 @@ from .replies import text
 log = logging.getLogger("picat.retention")
 
 BATCH = 200
+WINDOW = 60.0
+"""Seconds of capture time the first windowed search reaches past the last picture pruned."""
 TICK = 0.25
 """Seconds between two looks at used memory: fast capture adds a few MB a tick at most."""
 LEASE_MS = 5000
@@ -96,14 +98,24 @@ def _when(timestamp: float | None) -> str:
 
 
 def oldest_unkept(
-    r: redis.Redis, limit: int, offset: int = 0, catalogue: Catalogue = DEFAULT_CATALOGUE
+    r: redis.Redis,
+    limit: int,
+    offset: int = 0,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    before: float | None = None,
 ) -> list[tuple[str, float | None]]:
-    """(key name after the prefix, capture time) of the oldest pictures that expire."""
-    reply = r.execute_command(
-        "FT.SEARCH", catalogue.index, "@expires_at:[-inf +inf]",
+    """(key name after the prefix, capture time) of the oldest pictures that expire, taken
+    before `before` if given: a sort costs what matches, so a window that starts at
+    -inf (every older picture is in it) but ends soon after the last one pruned keeps
+    each batch cheap however many pictures there are."""
+    query = "@expires_at:[-inf +inf]"
+    if before is not None:
+        query += f" @timestamp:[-inf {before:.3f}]"
+    reply = functions.call(r, "query", (), (
+        "FT.SEARCH", catalogue.index, query,
         "SORTBY", "timestamp", "ASC", "LIMIT", str(offset), str(limit),
         "RETURN", "1", "timestamp", "DIALECT", "2",
-    )
+    ))
     rows = []
     for key, fields in zip(reply[1::2], reply[2::2], strict=True):
         values = dict(zip(fields[0::2], fields[1::2], strict=True))
@@ -119,10 +131,16 @@ def prune(
     catalogue: Catalogue = DEFAULT_CATALOGUE,
     batch: int = BATCH,
     still_mine: Callable[[], bool] = lambda: True,
+    after: float | None = None,
 ) -> Pruned | None:
     """Delete the oldest unkept pictures until used memory is under the low-water mark, if
     it has reached the high one (`storage.water_marks`); None when it had not. It stops
-    early once `still_mine()` is false (the process lost its lease during a long run)."""
+    early once `still_mine()` is false (the process lost its lease during a long run).
+
+    `after` (the capture time of the last picture an earlier run pruned) lets the first
+    search look at a window, not the whole catalogue; each later batch looks at a window
+    twice as long as the previous batch spanned. An empty window falls back to the
+    whole order, so the result is the same as sorting everything every time."""
     used = storage.memory(r).used
     high, low = storage.water_marks(budget)
     if used < high:
@@ -130,17 +148,24 @@ def prune(
     run = Pruned(budget=budget, used_before=used)
     offset = 0  # past keys that stay in the results (not picture ids)
     pictures = storage.picture_count(r, catalogue)
+    before = None if after is None else after + WINDOW
     while used > low and still_mine():
         # No more than the excess needs, at the average size, so a batch never overshoots much.
         per_picture = used / max(pictures, 1)
         wanted = max(1, min(batch, math.ceil((used - low) / per_picture)))
-        rows = oldest_unkept(r, wanted, offset, catalogue)
+        rows = oldest_unkept(r, wanted, offset, catalogue, before)
+        if not rows and before is not None:
+            before = None  # nothing left in the window: the whole order decides
+            continue
         if not rows:
             run.only_kept_left = True
             break
         timestamps = {
             image_id: taken or 0.0 for image_id, taken in rows if is_valid_image_id(image_id)
         }
+        if timestamps:
+            first, last = min(timestamps.values()), max(timestamps.values())
+            before = last + max(WINDOW, 2 * (last - first))
         offset += len(rows) - len(timestamps)
         deleted = store.delete_pictures(
             r, list(timestamps), include_kept=False, catalogue=catalogue
@@ -217,6 +242,8 @@ class Retention:
         self.runs: list[Pruned] = []
         self._warned: str | None = None
         self._published = -PUBLISH_EVERY
+        self.floor: float | None = None
+        """Capture time of the last picture this process pruned: where the next run looks."""
 
     def step(self) -> Pruned | None:
         """One look: prune if this process holds the lease and memory is high."""
@@ -230,8 +257,12 @@ class Retention:
         budget = storage.budget(current, self.setting)
         if budget is None:
             return None
-        run = prune(self.r, budget, catalogue=self.catalogue, still_mine=self.lease.hold)
+        run = prune(
+            self.r, budget, catalogue=self.catalogue, still_mine=self.lease.hold,
+            after=self.floor,
+        )
         if run is not None:
+            self.floor = run.last if run.last is not None else self.floor
             self.runs.append(run)
             self.report(run.describe())
         if run is not None or time.monotonic() - self._published > PUBLISH_EVERY:

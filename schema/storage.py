@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import redis
 
+from . import functions
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .replies import text
 
@@ -101,7 +102,9 @@ def holdings(r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE) -> Holdin
     """How many pictures the index holds, and how many of them are kept (no expiry)."""
     with r.pipeline(transaction=True) as pipe:  # one moment: retention may be deleting
         for query in ("*", "@expires_at:[-inf +inf]"):
-            pipe.execute_command("FT.SEARCH", catalogue.index, query, "LIMIT", "0", "0")
+            pipe.fcall_ro(
+                functions.QUERY, 0, "FT.SEARCH", catalogue.index, query, "LIMIT", "0", "0"
+            )
         everything, expiring = pipe.execute()
     return Holdings(int(everything[0]), int(everything[0]) - int(expiring[0]))
 
@@ -162,14 +165,14 @@ class CameraRate:
 def _oldest_and_newest(r: redis.Redis, catalogue: Catalogue) -> tuple[float | None, float | None]:
     """Capture time of the oldest picture held, and the TTL (seconds) of the newest one
     that expires: what the cameras' IMAGE_TTL is now (each Pi may have its own)."""
-    oldest = r.execute_command(
+    oldest = functions.call(r, "query", (), (
         "FT.SEARCH", catalogue.index, "*", "SORTBY", "timestamp", "ASC", "LIMIT", "0", "1",
         "RETURN", "1", "timestamp",
-    )
-    newest = r.execute_command(
+    ))
+    newest = functions.call(r, "query", (), (
         "FT.SEARCH", catalogue.index, "@expires_at:[-inf +inf]", "SORTBY", "timestamp", "DESC",
         "LIMIT", "0", "1", "RETURN", "2", "timestamp", "expires_at",
-    )
+    ))
 
     def fields(reply: list) -> dict[str, str]:
         if len(reply) < 3:
@@ -191,11 +194,11 @@ def camera_rates(
     """Each camera's pictures over the last hour and day (one FT.AGGREGATE each)."""
     counts: dict[str, list[int]] = {}
     for slot, span in enumerate((HOUR, DAY)):
-        reply = r.execute_command(
+        reply = functions.call(r, "query", (), (
             "FT.AGGREGATE", catalogue.index, f"@timestamp:[{now - span:.3f} +inf]",
             "LOAD", "1", "@camera", "GROUPBY", "1", "@camera", "REDUCE", "COUNT", "0", "AS", "n",
             "LIMIT", "0", "10000",
-        )
+        ))
         for row in reply[1:]:
             values = {text(k): text(v) for k, v in zip(row[0::2], row[1::2], strict=True)}
             counts.setdefault(values.get("camera") or "(none)", [0, 0])[slot] = int(values["n"])

@@ -11,7 +11,9 @@ write adds its picture to a small summary in the same MULTI/EXEC (`record`):
 - `<index>:summary:count`: a hash of counts, field `<kind>:<camera>:<bucket>`;
 - `<index>:summary:until`: a sorted set scoring each of those fields with the
   latest expiry of its pictures, so buckets whose pictures have all expired count
-  as empty.
+  as empty;
+- `<index>:summary:brightest` and `darkest`: the lux extent of each hour's pictures,
+  so that a view filtered by lux skips the hours (nights) that cannot match.
 
 Lux bands are tenths of a lux below 1,000 (so lux 0, where half of all pictures
 sit at night, is a band of one value) and 1/32 of an octave above. Readers walk
@@ -42,7 +44,8 @@ LINEAR_UP_TO = 1000.0
 STEPS_PER_OCTAVE = 32
 _LOG_FIRST = 10_000
 TIME, LUX, NO_LUX = "t", "l", "n"
-BUILT = "built"
+BUILT = "built-2"
+"""Names the summary's layout: a catalogue whose summary has another is counted again."""
 MOST = 2048
 """Buckets one walk reads at most."""
 
@@ -97,13 +100,18 @@ def record(pipe: redis.client.Pipeline, image: Image, catalogue: Catalogue) -> N
     """Queue the summary updates for one written picture on `pipe` (its MULTI)."""
     base = _base(catalogue)
     until = image.expires_at if image.expires_at is not None else FOREVER
-    fields = {}
+    fields, hours = {}, {}
     for kind, camera, number in _entries(image.timestamp, image.lux, image.camera):
         pipe.zadd(f"{base}{kind}:{camera}", {str(number): number})
         field = f"{kind}:{camera}:{number}"
         pipe.hincrby(f"{base}count", field, 1)
         fields[field] = until
+        if kind == TIME and image.lux is not None:
+            hours[field] = image.lux
     pipe.zadd(f"{base}until", fields, gt=True)
+    if hours:  # the lux extent of each hour, so a lux filter can skip the nights
+        pipe.zadd(f"{base}brightest", hours, gt=True)
+        pipe.zadd(f"{base}darkest", hours, lt=True)
 
 
 @dataclass(frozen=True)
@@ -113,26 +121,31 @@ class Bucket:
 
 
 def walk(
-    r: redis.Redis, catalogue: Catalogue, requests: list[tuple[str, str, float, bool, int]],
-    most: int = MOST,
+    r: redis.Redis, catalogue: Catalogue,
+    requests: list[tuple[str, str, float, bool, int, tuple[float, float]]], most: int = MOST,
 ) -> tuple[list[list[Bucket]], list[str]]:
-    """For each (kind, camera, start value, descending, target): the non-empty buckets
-    from the one holding `start` onwards, until their counts reach `target`; and the
+    """For each (kind, camera, start value, descending, target, lux range): the non-empty
+    buckets from the one holding `start` onwards, until their counts reach `target`
+    (hours whose pictures' lux lies outside the range count as empty); and the
     command that read them (one FCALL_RO)."""
     base = _base(catalogue)
-    keys = [f"{base}count", f"{base}until"]
+    keys = [f"{base}count", f"{base}until", f"{base}brightest", f"{base}darkest"]
     args = [repr(time.time())]
-    for kind, camera, start, descending, target in requests:
+    for kind, camera, start, descending, target, (lux_lo, lux_hi) in requests:
         keys.append(f"{base}{kind}:{camera}")
-        edge = "+inf" if start == math.inf else "-inf" if start == -math.inf else None
-        args += [f"{kind}:{camera}:", edge or str(bucket(kind, start)),
-                 "desc" if descending else "asc", str(target), str(most)]
+        first = _score(start) if math.isinf(start) else str(bucket(kind, start))
+        args += [f"{kind}:{camera}:", first, "desc" if descending else "asc", str(target),
+                 str(most), _score(lux_lo), _score(lux_hi)]
     reply = functions.call(r, "walk", keys, args)
     argv = ["FCALL_RO", f"picat_walk_{functions.VERSION}", str(len(keys)), *keys, *args]
     return [
         [Bucket(int(found[i]), int(found[i + 1])) for i in range(0, len(found), 2)]
         for found in reply
     ], argv
+
+
+def _score(value: float) -> str:
+    return "+inf" if value == math.inf else "-inf" if value == -math.inf else repr(value)
 
 
 def _number(value: bytes | None) -> float | None:
@@ -150,6 +163,8 @@ def rebuild(r: redis.Redis, catalogue: Catalogue) -> int:
     base = _base(catalogue)
     counts: Counter[str] = Counter()
     until: dict[str, float] = {}
+    brightest: dict[str, float] = {}
+    darkest: dict[str, float] = {}
     orders: dict[str, dict[str, int]] = defaultdict(dict)
     counted = 0
     fields = ("timestamp", "lux", "camera", "expires_at")
@@ -174,6 +189,9 @@ def rebuild(r: redis.Redis, catalogue: Catalogue) -> int:
                 counts[field] += 1
                 until[field] = max(until.get(field, 0.0), expiry)
                 orders[f"{base}{kind}:{name}"][str(number)] = number
+                if kind == TIME and lux is not None:
+                    brightest[field] = max(brightest.get(field, -math.inf), lux)
+                    darkest[field] = min(darkest.get(field, math.inf), lux)
         if not cursor:
             break
         reply = r.execute_command("FT.CURSOR", "READ", catalogue.index, cursor)
@@ -186,6 +204,9 @@ def rebuild(r: redis.Redis, catalogue: Catalogue) -> int:
         if counts:
             pipe.hset(f"{base}count", mapping=dict(counts))
             pipe.zadd(f"{base}until", until)
+        if brightest:
+            pipe.zadd(f"{base}brightest", brightest)
+            pipe.zadd(f"{base}darkest", darkest)
         pipe.set(base + BUILT, "1")
         pipe.execute()
     return counted

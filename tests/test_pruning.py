@@ -138,3 +138,22 @@ def test_the_budget_is_the_smaller_of_maxmemory_and_the_setting_and_none_is_warn
     with caplog.at_level("WARNING", logger="picat.retention"):
         assert pruning.Retention(server, None).step() is None
     assert "this Redis has no maxmemory and PICAT_MEMORY_BUDGET is unset" in caplog.text
+
+
+def test_windowed_searches_keep_the_exact_order_across_gaps_and_older_pictures(
+    server: redis.Redis,
+) -> None:
+    """Each batch searches a window that starts at -inf: a picture older than where the
+    last run stopped still goes first, and a gap of days between captures is crossed."""
+    r = server
+    start = 1_700_000_000
+    old = fill(r, 20, start)  # older than the floor given below: must still go first
+    recent = fill(r, 60, start + 2 * 86400) + fill(r, 60, start + 4 * 86400)  # two gaps
+    budget = int(storage.memory(r).used / 0.95)
+    run = pruning.prune(r, budget, batch=7, after=recent[10].timestamp)
+    assert run is not None
+    everything = old + recent
+    gone = [image.pk for image in everything if image.pk not in remaining(r, everything)]
+    assert gone == [image.pk for image in everything[: len(gone)]]
+    assert len(gone) > len(old) + 60  # past both gaps
+    assert sorted(run.ids) == gone

@@ -83,6 +83,7 @@ def test_json_page_banner_and_status_say_the_same(
 
     page = client.get("/storage").get_data(as_text=True)
     assert "At 1.5 pictures a minute this budget holds " in page
+    assert " days; IMAGE_TTL is 7 days.</p>" in page
     assert "<th scope=\"row\">a</th><td>60</td><td>160</td>" in page
     gallery = client.get("/").get_data(as_text=True)
     assert "The memory budget, not IMAGE_TTL, decides what is kept: at 1.5 pictures" in gallery
@@ -110,3 +111,16 @@ def test_no_banner_while_the_ttl_decides(embedded_redis: Callable[..., EmbeddedR
     assert not report.budget_decides and report.projection().endswith("IMAGE_TTL is 10 minutes")
     client = create_app(url, TESTING=True).test_client()
     assert "decides what is kept" not in client.get("/").get_data(as_text=True)
+
+
+def test_an_unbounded_server_is_named_on_the_page(
+    embedded_redis: Callable[..., EmbeddedRedis], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = embedded_redis().url
+    r = connect(url)
+    index.apply(r)
+    r.config_set("maxmemory", 0)  # an external server with no maxmemory
+    monkeypatch.delenv("PICAT_MEMORY_BUDGET", raising=False)
+    page = create_app(url, TESTING=True).test_client().get("/storage").get_data(as_text=True)
+    assert "No memory budget: nothing bounds the catalogue" in page
+    assert "This Redis has no maxmemory and PICAT_MEMORY_BUDGET is unset" in page

@@ -17,7 +17,7 @@ video whose job hash has gone is removed by the next sweep (at start-up and
 whenever the list is read), as are partial files no live worker owns.
 
 One job runs at a time per process: a second start is refused with a message
-rather than queued, since encoding keeps a core busy for minutes.
+rather than queued, since encoding keeps up to two cores busy for minutes.
 """
 
 from __future__ import annotations

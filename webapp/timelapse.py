@@ -5,7 +5,7 @@ form there says how many frames the choice yields (`/timelapse/plan`, asked as
 the choice changes) before anything starts. Starting is a POST, so it needs the
 curator role like every change (see `auth.py`): viewers and API tokens can watch,
 play and download timelapses but not start, cancel or delete one, since a video
-keeps a core busy for minutes. The work itself runs in `picat.timelapse.jobs`,
+keeps up to two cores busy for minutes. The work runs in `picat.timelapse.jobs`,
 outside the request; the job page polls a fragment every second until it ends.
 """
 

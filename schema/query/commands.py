@@ -8,6 +8,7 @@ from typing import Any
 
 import redis
 
+from .. import functions
 from ..index import render_command as _render
 from .errors import QueryTimeout
 
@@ -31,7 +32,7 @@ def search_argv(
 
 def count_argv(index: str, query: str) -> list[str]:
     """Counts without fetching or sorting; `LIMIT 0 0` is never cut by MAXSEARCHRESULTS."""
-    return ["FT.SEARCH", index, query, "LIMIT", "0", "0", *DIALECT]
+    return ["FT.SEARCH", index, query, "NOCONTENT", "LIMIT", "0", "0", *DIALECT]
 
 
 @contextmanager
@@ -48,6 +49,10 @@ def timeouts() -> Iterator[None]:
 
 
 def execute(r: redis.Redis, argv: list[str]) -> Any:
-    """Run one search command; a server-side timeout becomes `QueryTimeout` (a 503)."""
+    """Run one search command; a server-side timeout becomes `QueryTimeout` (a 503).
+
+    It runs through the catalogue's read functions (`functions.search`), which the web
+    role must use: they keep the server's time limit and never return picture bytes.
+    """
     with timeouts():
-        return r.execute_command(*argv)
+        return functions.call(r, "query", (), argv)

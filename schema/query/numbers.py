@@ -53,6 +53,16 @@ class Range:
             hi, hi_open = self.hi, self.hi_open
         return Range(lo, hi, lo_open, hi_open)
 
+    def closed(self) -> Range:
+        """The same values with open ends written as the next double inward, inclusive.
+
+        RediSearch checks every entry of a numeric-index leaf that an open bound
+        touches: `@lux:[(0 5]` reads all the pictures at lux 0 (half the catalogue at
+        night; 13 ms at 1M) where `@lux:[0.000...05 5]` skips them (0.4 ms)."""
+        lo = math.nextafter(self.lo, INF) if self.lo_open and math.isfinite(self.lo) else self.lo
+        hi = math.nextafter(self.hi, -INF) if self.hi_open and math.isfinite(self.hi) else self.hi
+        return Range(lo, hi)
+
     def clause(self, field: str) -> str:
         lo = ("(" if self.lo_open and not math.isinf(self.lo) else "") + format_number(self.lo)
         hi = ("(" if self.hi_open and not math.isinf(self.hi) else "") + format_number(self.hi)

@@ -21,28 +21,28 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import redis
 
 from .. import summary
 from ..catalogue import Catalogue
-from ..ids import is_valid_image_id
+from ..ids import id_timestamp, is_valid_image_id
 from ..model import Image
-from ..store import image_from_row, search_rows
+from ..store import FoundRow, image_from_row, search_rows
 from .commands import search_argv, timeouts
 from .filters import Sort
 from .numbers import Range
 from .text import LUX, TIMESTAMP, Constraints
 
 GROWTH = 8
-"""A window that came up short is followed by one this many times larger (its square
-after an empty one)."""
+"""A window that came up short is followed by one up to this many times larger, as its
+yield suggests (its square after an empty one)."""
 AIM = 2
 """A window is sized to hold this many pages, as the summary counts them."""
-SPARE = 8
+SPARE = 4
 """Rows a window reads beyond the page, so a small tie at its end needs no read of its own."""
-AHEAD = 512
+AHEAD = 128
 """A walk of the summary reads this many times the rows a window needs, for the
 windows that follow in the same request."""
 GROUP_READ = 1000
@@ -54,13 +54,18 @@ _TS_AT, _LUX_AT = Image.METADATA_FIELDS.index(TIMESTAMP), Image.METADATA_FIELDS.
 
 @dataclass(frozen=True)
 class Row:
-    """A hash a window returned; `image` is None for a key that is not an image id,
-    which keeps its place in the order and is stepped past, never shown."""
+    """A hash a window returned, with the values it is ordered by. `found` is None for
+    a key that is not an image id, which keeps its place in the order and is stepped
+    past, never shown; the picture itself is made only for the rows a page shows."""
 
     pk: str
     timestamp: float | None
     lux: float | None
-    image: Image | None
+    found: FoundRow | None = None
+
+    def image(self) -> Image:
+        assert self.found is not None
+        return image_from_row(self.pk, self.found.values, self.found.pttl, time.time())
 
 
 @dataclass(frozen=True)
@@ -121,9 +126,9 @@ class Pager:
     commands: list[list[str]] = field(default_factory=list)
     counts: dict[int, int] = field(default_factory=dict)
     """Lux band counts the walks have seen, to tell crowds."""
-    plans: list[tuple[str, bool, float, list[summary.Bucket], bool]] = field(
+    plans: list[tuple[str, bool, Range, float, list[summary.Bucket], bool]] = field(
         default_factory=list)
-    """Summary walks: (kind, descending, from, buckets, whether they are all there is)."""
+    """Summary walks: (kind, descending, lux range, from, buckets, whether that is all)."""
 
     def after(self, segments: tuple[Segment, ...], base: Constraints,
               position: Position | None, need: int) -> list[tuple[int, Row]]:
@@ -134,10 +139,12 @@ class Pager:
             # The walks a lux page may need, in one call: the bands, and the hours in
             # which to page a crowd by time (from the cursor, and from the start).
             later = rest[0][1]
-            walks = [(summary.LUX, position.values[0] if position else _start(down), down, need),
-                     (summary.TIME, _start(later), later, need)]
-            if position:
-                walks.append((summary.TIME, position.values[1], later, need))
+            lux = base.range(LUX)
+            walks = [(summary.LUX, position.values[0] if position else _start(down), down,
+                      need, Range()), (summary.TIME, _start(later), later, need, lux)]
+            if position:  # inside a crowd, its value's hours
+                at = position.values[0]
+                walks.append((summary.TIME, position.values[1], later, need, Range(at, at)))
             self.walk(walks)
         for index in range(position.segment if position else 0, len(segments)):
             segment = segments[index]
@@ -179,7 +186,9 @@ class Pager:
             else:
                 found = self.order(segment, level, got, start)
                 rows += found
-                target *= GROWTH if found else GROWTH * GROWTH
+                # Grow by what this window's yield says is missing, at most eight-fold.
+                target = round(target * (max(2, min(GROWTH, 2 * need / len(found))) if found
+                                         else GROWTH * GROWTH))
                 bound = bound.intersect(
                     Range(hi=window.lo, hi_open=not window.lo_open) if down
                     else Range(lo=window.hi, lo_open=not window.hi_open))
@@ -215,7 +224,8 @@ class Pager:
         crowd; a crowd's value alone (`lo == hi`) once everything before it is read."""
         kind = summary.LUX if name == LUX else summary.NO_LUX if c.missing == LUX else summary.TIME
         edge, target = (bound.hi if down else bound.lo), target * AIM
-        found, complete = self.buckets(kind, edge, down, target)
+        lux = c.range(LUX) if kind == summary.TIME else Range()
+        found, complete = self.buckets(kind, edge, down, target, lux)
         reached = 0.0
         for i, band in enumerate(found):
             lo, hi = summary.bounds(kind, band.number)
@@ -238,50 +248,53 @@ class Pager:
                 return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))
         return bound
 
-    def buckets(self, kind: str, edge: float, down: bool, target: int
+    def buckets(self, kind: str, edge: float, down: bool, target: int, lux: Range
                 ) -> tuple[list[summary.Bucket], bool]:
         """The summary's buckets from the one holding `edge` on, and whether they are all
         it has there; walked AHEAD times further than needed, reused while they last."""
         here = summary.bucket(kind, edge) if math.isfinite(edge) else None
-        for plan_kind, plan_down, start, found, whole in self.plans:
-            if (plan_kind, plan_down) == (kind, down) and (edge == start or (edge < start) == down):
+        for plan_kind, plan_down, plan_lux, start, found, whole in reversed(self.plans):
+            if ((plan_kind, plan_down) == (kind, down) and plan_lux.intersect(lux) == lux
+                    and (edge == start or (edge < start) == down)):
                 rest = [b for b in found if here is None or b.number == here
                         or (b.number < here) == down]
                 if whole or sum(b.count for b in rest) >= target:
                     return rest, whole
-        self.walk([(kind, edge, down, target)])
-        return self.plans[-1][3:]
+        self.walk([(kind, edge, down, target, lux)])
+        return self.plans[-1][4:]
 
-    def walk(self, requests: list[tuple[str, float, bool, int]]) -> None:
-        """Read the summary for several (kind, edge, descending, target) in one call."""
+    def walk(self, requests: list[tuple[str, float, bool, int, Range]]) -> None:
+        """Read the summary for several (kind, edge, descending, target, lux range) in one
+        call; the lux range only matters to hours (nights are skipped for a bright view)."""
         found, argv = summary.walk(self.r, self.catalogue, [
-            (kind, self.camera, edge, down, target * AHEAD) for kind, edge, down, target in requests
+            (kind, self.camera, edge, down, target * AHEAD, (lux.lo, lux.hi))
+            for kind, edge, down, target, lux in requests
         ])
         self.commands.append(argv)
-        for (kind, edge, down, target), got in zip(requests, found, strict=True):
+        for (kind, edge, down, target, lux), got in zip(requests, found, strict=True):
             whole = sum(b.count for b in got) < target * AHEAD and len(got) < summary.MOST
-            self.plans.append((kind, down, edge, got, whole))
+            self.plans.append((kind, down, lux, edge, got, whole))
             if kind == summary.LUX:
                 self.counts.update((b.number, b.count) for b in got)
 
     def read(self, c: Constraints, sort: str | None, down: bool, limit: int
              ) -> tuple[int, list[Row]]:
         """(total matching, the first `limit` rows), the search and its hashes in one call."""
-        argv = search_argv(self.catalogue.index, c.text(), sort_field=sort, descending=down,
-                           limit=limit)
+        closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX) if name in c.ranges}
+        argv = search_argv(self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
+                           sort_field=sort, descending=down, limit=limit)
         self.commands.append(argv)
         with timeouts():
             total, found = search_rows(self.r, argv[1:])
-        now, rows = time.time(), []
+        rows = []
         for row in found:
             pk = row.key.decode().removeprefix(self.catalogue.prefix)
+            stamp, lux = _float(row.values[_TS_AT]), _float(row.values[_LUX_AT])
             if is_valid_image_id(pk):
                 if any(value is not None for value in row.values):
-                    image = image_from_row(pk, row.values, row.pttl, now)
-                    rows.append(Row(pk, image.timestamp, image.lux, image))
-            elif row.values[_TS_AT] is not None or row.values[_LUX_AT] is not None:
-                stamp, lux = _float(row.values[_TS_AT]), _float(row.values[_LUX_AT])
-                rows.append(Row(pk, stamp or 0.0, lux, None))
+                    rows.append(Row(pk, id_timestamp(pk) if stamp is None else stamp, lux, row))
+            elif stamp is not None or lux is not None:
+                rows.append(Row(pk, stamp or 0.0, lux))
         return total, rows
 
 

@@ -91,7 +91,7 @@ def search(
             Position(segment, segments[segment].values(last), last.pk), segments
         )
     return Page(
-        [row.image for _, row in found[:limit] if row.image], next_cursor, pager.commands,
+        [row.image() for _, row in found[:limit]], next_cursor, pager.commands,
         _view_command(catalogue, filters, sort, limit),
     )
 
@@ -105,7 +105,7 @@ def _readable(
     while True:
         want = need - len(found)
         got = pager.after(segments, base, position, want)
-        found += [(segment, row) for segment, row in got if row.image]
+        found += [(segment, row) for segment, row in got if row.found]
         if len(got) < want or len(found) >= need:
             return found
         segment, last = got[-1]
@@ -132,12 +132,12 @@ def _next_id(
     r: redis.Redis, image: Image, segments: tuple[Segment, ...], filters: Filters,
     catalogue: Catalogue,
 ) -> str | None:
-    segment = next(
+    segment = next(  # the first segment the picture belongs to
         i for i, s in enumerate(segments)
-        if (getattr(image, s.missing) is None if s.missing else image.lux is not None)
-        or (len(s.keys) == 1 and not s.missing)
+        if (getattr(image, s.missing) is None if s.missing
+            else all(getattr(image, name) is not None for name, _ in s.keys))
     )
-    row = Row(image.pk, image.timestamp, image.lux, image)
+    row = Row(image.pk, image.timestamp, image.lux)
     position = Position(segment, segments[segment].values(row), image.pk)
     found = _readable(Pager(r, catalogue, filters.camera or ""), segments,
                       Constraints.from_filters(filters), position, 1)

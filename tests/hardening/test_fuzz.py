@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from picat.schema.clock import EARLIEST, LATEST
 from picat.schema.query import Filters, parse_filters
 from picat.schema.query.text import escape_tag
 from picat.webapp.params import parse_tz
@@ -44,7 +45,7 @@ HOSTILE = [
 ]
 FIELDS = (
     "from", "to", "lux_min", "lux_max", "camera", "tod_from", "tod_to", "sort", "limit",
-    "cursor", "tz", "since", "id", "ids", "unknown",
+    "cursor", "tz", "since", "id", "ids", "bucket", "unknown",
 )
 _NUM = r"\(?(?:-inf|\+inf|-?[0-9]+(?:\.[0-9]+)?)"
 _RANGE = rf"@(?:timestamp|lux|time_of_day):\[{_NUM} {_NUM}\]"
@@ -64,9 +65,13 @@ hostile = st.one_of(
 )
 _NOW = int(time.time())
 _WELL_FORMED = {
-    "from": st.integers(_NOW - 30 * 86400, _NOW).map(str),
+    "from": st.one_of(
+        st.integers(_NOW - 30 * 86400, _NOW).map(str),
+        st.integers(int(EARLIEST), int(LATEST) - 1).map(str),  # anywhere in the valid range
+    ),
     "to": st.one_of(
         st.integers(_NOW - 86400, _NOW + 86400).map(str),
+        st.integers(int(EARLIEST), int(LATEST) - 1).map(str),
         st.datetimes(datetime(2026, 1, 1), datetime(2027, 1, 1)).map(
             lambda d: d.isoformat(timespec="minutes")
         ),
@@ -81,7 +86,10 @@ _WELL_FORMED = {
     "tod_to": st.times().map(lambda t: t.strftime("%H:%M:%S")),
     "sort": st.sampled_from(["newest", "oldest", "brightest", "darkest"]),
     "limit": st.integers(1, 100).map(str),
-    "tz": st.sampled_from(["UTC", "Europe/Berlin", "Asia/Tokyo", "America/St_Johns"]),
+    "tz": st.sampled_from(["UTC", "Europe/Berlin", "Asia/Tokyo", "America/St_Johns",
+                           "Asia/Kathmandu", "Pacific/Kiritimati", "Pacific/Niue",
+                           "Australia/Lord_Howe"]),
+    "bucket": st.sampled_from(["auto", "minute", "hour", "day", "week", "month", "year"]),
     "since": st.integers(0, _NOW).map(str),
 }
 

@@ -34,6 +34,10 @@ def test_writers_keep_the_summary_and_a_rebuild_from_the_index_agrees(
     assert kept[f"t::{hour}".encode()] == b"2" and kept[f"t:garden:{hour}".encode()] == b"2"
     assert kept[b"l:garden:0"] == b"2" and kept[f"l:door:{lux_band}".encode()] == b"1"
     assert kept[f"n:door:{hour + 2}".encode()] == b"1"
+    base = f"{catalogue.index}:summary:"
+    assert r.zscore(base + "brightest", f"t:door:{hour + 2}") == 1234.5
+    assert r.zscore(base + "darkest", f"t::{hour + 2}") == 1234.5
+    assert r.zscore(base + "darkest", f"t::{hour}") == 0.0
     assert summary.rebuild(r, catalogue) == 4
     assert _summary(r, catalogue) == kept
 

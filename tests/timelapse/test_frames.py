@@ -30,6 +30,7 @@ def test_one_per_day_closest_to_noon_over_30_days(r, catalogue, save_pictures):
     rng.shuffle(order)  # written out of order: the index, not the writes, gives the order
     save_pictures([times[i] for i in order], [0] * len(order),
                   time_of_day=[tods[i] for i in order])
+    save_pictures([START + 5 * DAY + 12 * 3600], [0])  # no time of day (a seed hash): no day
 
     choice = parse_choice({"pick": "daily", "at": "12:00"})
     assert choice == Choice(Pick.DAILY, 12 * 3600)
@@ -67,8 +68,13 @@ def test_bad_choices_name_their_field(params, field):
 def test_thinning_more_than_the_limit_is_refused(r, catalogue, save_pictures, monkeypatch):
     from picat.schema import frames as module
 
-    save_pictures([START + 60 * i for i in range(6)], [0] * 6)
+    save_pictures([START + 60 * i for i in range(6)], [0] * 6,
+                  time_of_day=[60 * i for i in range(6)])
     monkeypatch.setattr(module, "MAX_THINNED", 5)
     assert count_frames(r, Filters(), Choice(), stop_after=99, catalogue=catalogue) == 6
     with pytest.raises(QueryError, match="6 pictures match"):
-        count_frames(r, Filters(), Choice(Pick.DAILY, 0), stop_after=99, catalogue=catalogue)
+        count_frames(r, Filters(), Choice(Pick.INTERVAL, 60), stop_after=99,
+                     catalogue=catalogue)
+    # The daily choice is aggregated by Redis and reads no rows: no such limit.
+    assert count_frames(r, Filters(), Choice(Pick.DAILY, 0), stop_after=99,
+                        catalogue=catalogue) == 1

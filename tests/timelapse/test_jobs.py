@@ -19,6 +19,7 @@ from picat.schema.query import Filters
 from picat.timelapse.encode import Size, VideoFormat
 from picat.timelapse.jobs import Busy, Jobs, OverLimit, Status
 from picat.timelapse.settings import Limits
+from picat.webapp import create_app
 
 from .conftest import decoded_codes
 
@@ -109,9 +110,13 @@ def test_a_job_whose_process_was_killed_shows_failed_after_restart(
         worker.wait()
     assert part.exists()
     time.sleep(1.2)  # the lease lapses
-    restarted = Jobs(r, catalogue, folder, Limits(), lease=1.0)  # a new gallery process
-    job = restarted.get(job_id)
-    assert job.status is Status.FAILED and "interrupted" in job.error
+    # A gallery started afterwards (a new process, its own default lease) shows it failed.
+    gallery = create_app(redis_url, catalogue=catalogue, secret_key=b"k", TESTING=True,
+                         PICAT_TIMELAPSE_DIR=folder).test_client()
+    job = gallery.get(f"/api/timelapses/{job_id}").get_json()
+    assert job["status"] == "failed" and "interrupted" in job["error"]
+    page = gallery.get(f"/timelapses/{job_id}").get_data(as_text=True)
+    assert "Failed" in page and "Retry" in page and "hx-trigger" not in page
     assert list(folder.iterdir()) == []  # its partial file is gone
 
 

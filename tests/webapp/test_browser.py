@@ -80,7 +80,7 @@ def test_filter_page_open_and_back_keeps_filter_and_scroll(page, add_picture):
 
     target.locator("a.thumb").click()
     page.wait_for_url(f"**/images/{picture_id}?lux_min=100")
-    page.wait_for_selector(".picture .full img")
+    page.wait_for_function("() => document.querySelector('.picture .full img')?.complete")
     assert page.evaluate("document.querySelector('.full img').naturalWidth") == 64
     assert "500 lx" in page.locator(".details").inner_text()
 

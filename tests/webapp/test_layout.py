@@ -121,7 +121,7 @@ def test_phone_picture_page_fits_the_width(browser, site, pictures):
     page = _open(browser, PHONE)
     page.goto(site + f"/images/{pictures[20].pk}")
     page.wait_for_selector(".full img")
-    page.wait_for_function("document.querySelector('.full img').complete")
+    page.wait_for_function("() => document.querySelector('.full img').complete")
     picture = page.locator(".full img").bounding_box()
     assert picture["y"] + picture["height"] <= PHONE["height"]
     assert picture["width"] <= PHONE["width"]
@@ -143,7 +143,7 @@ def test_desktop_shows_filters_and_charts_without_buttons(browser, site, picture
     _no_sideways_scrolling(page)
     _shot(page, "gallery-1280x900.jpg")
     page.goto(site + f"/images/{pictures[20].pk}")
-    page.wait_for_function("document.querySelector('.full img').complete")
+    page.wait_for_function("() => document.querySelector('.full img').complete")
     _no_sideways_scrolling(page)
     _shot(page, "picture-1280x900.jpg")
     page.context.close()

@@ -57,6 +57,9 @@ def test_start_from_a_filtered_gallery_watch_progress_and_play(live_url, add_pic
         page.click("[data-timelapse]")
 
         expect(page.locator("#timelapse-plan")).to_contain_text(f"{BRIGHT} frames")
+        page.fill("input[name=at]", "12:30")  # typing a time of day chooses "one a day"
+        assert page.is_checked("input[name=pick][value=daily]")
+        page.check("input[name=pick][value=every]")
         page.fill("input[name=fps]", str(FPS))
         page.select_option("select[name=size]", "720p")
         page.check("input[name=caption]")

@@ -37,7 +37,9 @@
     redrawing = window.setTimeout(function () {
       document.querySelectorAll(".chart[data-source]").forEach(function (box) {
         var width = contentWidth(box), drawn = parseFloat(box.dataset.drawnWidth) || 0;
-        if (width > 0 && Math.abs(width - drawn) > Math.max(8, drawn * 0.05)) {
+        // A scrollbar coming or going is not worth a new chart; a resized window or
+        // a panel unfolded (drawn at 0) is.
+        if (width > 0 && Math.abs(width - drawn) > Math.max(40, drawn * 0.1)) {
           htmx.ajax("GET", box.dataset.source, {source: box, target: box});
         }
       });
