@@ -35,9 +35,11 @@ from .filters import Sort
 from .numbers import Range
 from .text import LUX, TIMESTAMP, Constraints
 
-GROWTH = 8
-"""A window that came up short is followed by one up to this many times larger, as its
-yield suggests (its square after an empty one)."""
+GROWTH = 4
+"""Each window of a chain is sized for this many times the pictures of the one before."""
+CHAIN = 3
+"""Windows sent in one call: a summary that overcounts a view (a day and night mixed in
+one hour, deleted pictures) up to 1 + 4 + 16 = 21 times still costs one round trip."""
 AIM = 2
 """A window is sized to hold this many pages, as the summary counts them."""
 SPARE = 4
@@ -124,6 +126,8 @@ class Pager:
     catalogue: Catalogue
     camera: str
     commands: list[list[str]] = field(default_factory=list)
+    sent: int = 0
+    """Commands sent to Redis (a call that runs several searches counts once)."""
     counts: dict[int, int] = field(default_factory=dict)
     """Lux band counts the walks have seen, to tell crowds."""
     plans: list[tuple[str, bool, Range, float, list[summary.Bucket], bool]] = field(
@@ -165,34 +169,45 @@ class Pager:
         rows: list[Row] = []
         target = need
         while len(rows) < need and not bound.is_empty():
-            window = self.window(name, bound, down, target, c)
-            if window.is_empty():
+            windows = self.windows(name, bound, down, target, c)
+            if not windows:
                 target *= GROWTH
                 continue
-            if window.lo == window.hi:
-                rows += self.group(segment, level, c, window.lo, start, need - len(rows))
-                bound = bound.intersect(_beyond(window.lo, down))
+            if windows[0].lo == windows[0].hi:
+                rows += self.group(segment, level, c, windows[0].lo, start, need - len(rows))
+                bound = bound.intersect(_beyond(windows[0].lo, down))
                 continue
-            total, got = self.read(c.narrow(name, window), name, down,
-                                   need - len(rows) + SPARE)
-            got = [row for row in got if getattr(row, name) is not None]
-            if total > len(got) and got:
-                cut = getattr(got[-1], name)
-                done = [row for row in got if getattr(row, name) != cut]
-                rows += self.order(segment, level, done, start)
-                if len(rows) < need:
-                    rows += self.group(segment, level, c, cut, start, need - len(rows))
-                bound = bound.intersect(_beyond(cut, down))
-            else:
-                found = self.order(segment, level, got, start)
-                rows += found
-                # Grow by what this window's yield says is missing, at most eight-fold.
-                target = round(target * (max(2, min(GROWTH, 2 * need / len(found))) if found
-                                         else GROWTH * GROWTH))
-                bound = bound.intersect(
-                    Range(hi=window.lo, hi_open=not window.lo_open) if down
-                    else Range(lo=window.hi, lo_open=not window.hi_open))
+            limit = need - len(rows) + SPARE
+            results = self.read([c.narrow(name, w) for w in windows], name, down, limit)
+            for window, (total, got) in zip(windows, results, strict=False):
+                got = [row for row in got if getattr(row, name) is not None]
+                if total > len(got) and got:
+                    cut = getattr(got[-1], name)
+                    rows += self.order(segment, level,
+                                       [row for row in got if getattr(row, name) != cut], start)
+                    if len(rows) < need:
+                        rows += self.group(segment, level, c, cut, start, need - len(rows))
+                    bound = bound.intersect(_beyond(cut, down))
+                    break
+                rows += self.order(segment, level, got, start)
+                bound = bound.intersect(_past(window, down))
+            target *= GROWTH ** len(windows)
         return rows[:need]
+
+    def windows(self, name: str, bound: Range, down: bool, target: int, c: Constraints
+                ) -> list[Range]:
+        """Up to CHAIN windows from the start of `bound`, each sized for GROWTH times the
+        one before, read in one call until they hold the page; a crowd's value alone."""
+        out: list[Range] = []
+        while len(out) < CHAIN and not bound.is_empty():
+            window = self.window(name, bound, down, target, c)
+            if window.is_empty() or (out and window.lo == window.hi):
+                break
+            out.append(window)
+            if window.lo == window.hi:
+                break
+            bound, target = bound.intersect(_past(window, down)), target * GROWTH
+        return out
 
     def order(self, segment: Segment, level: int, rows: list[Row],
               start: tuple[tuple[float, ...], str] | None) -> list[Row]:
@@ -210,7 +225,7 @@ class Pager:
         deeper = level + 1 < len(segment.keys)
         if deeper and self.counts.get(summary.bucket(summary.LUX, value), 0) > CROWD:
             return self.scan(segment, level + 1, inside, rest, need)
-        total, got = self.read(inside, None, False, GROUP_READ if deeper else 10_000)
+        [(total, got)] = self.read([inside], None, False, GROUP_READ if deeper else 10_000)
         if deeper and total > len(got):
             return self.scan(segment, level + 1, inside, rest, need)
         ordered = segment.sort(got, level + 1)
@@ -271,31 +286,40 @@ class Pager:
             for kind, edge, down, target, lux in requests
         ])
         self.commands.append(argv)
+        self.sent += 1
         for (kind, edge, down, target, lux), got in zip(requests, found, strict=True):
             whole = sum(b.count for b in got) < target * AHEAD and len(got) < summary.MOST
             self.plans.append((kind, down, lux, edge, got, whole))
             if kind == summary.LUX:
                 self.counts.update((b.number, b.count) for b in got)
 
-    def read(self, c: Constraints, sort: str | None, down: bool, limit: int
-             ) -> tuple[int, list[Row]]:
-        """(total matching, the first `limit` rows), the search and its hashes in one call."""
-        closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX) if name in c.ranges}
-        argv = search_argv(self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
-                           sort_field=sort, descending=down, limit=limit)
-        self.commands.append(argv)
+    def read(self, windows: list[Constraints], sort: str | None, down: bool, limit: int
+             ) -> list[tuple[int, list[Row]]]:
+        """(total matching, the first `limit` rows) of each window, run in turn until they
+        hold `limit` rows: the searches and their hashes in one call."""
+        searches = []
+        for c in windows:
+            closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX)
+                      if name in c.ranges}
+            searches.append(search_argv(
+                self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
+                sort_field=sort, descending=down, limit=limit)[1:])
         with timeouts():
-            total, found = search_rows(self.r, argv[1:])
-        rows = []
-        for row in found:
-            pk = row.key.decode().removeprefix(self.catalogue.prefix)
-            stamp, lux = _float(row.values[_TS_AT]), _float(row.values[_LUX_AT])
-            if is_valid_image_id(pk):
-                if any(value is not None for value in row.values):
-                    rows.append(Row(pk, id_timestamp(pk) if stamp is None else stamp, lux, row))
-            elif stamp is not None or lux is not None:
-                rows.append(Row(pk, stamp or 0.0, lux))
-        return total, rows
+            results = search_rows(self.r, searches, limit)
+        self.sent += 1
+        self.commands += [["FT.SEARCH", *argv] for argv in searches[:len(results)]]
+        return [(total, [row for found in rows if (row := self._row(found))])
+                for total, rows in results]
+
+    def _row(self, found: FoundRow) -> Row | None:
+        pk = found.key.decode().removeprefix(self.catalogue.prefix)
+        stamp, lux = _float(found.values[_TS_AT]), _float(found.values[_LUX_AT])
+        if is_valid_image_id(pk):
+            if any(value is not None for value in found.values):
+                return Row(pk, id_timestamp(pk) if stamp is None else stamp, lux, found)
+        elif stamp is not None or lux is not None:
+            return Row(pk, stamp or 0.0, lux)
+        return None
 
 
 def _float(value: bytes | None) -> float | None:
@@ -311,4 +335,10 @@ def _start(down: bool) -> float:
 
 def _beyond(value: float, down: bool) -> Range:
     return Range(hi=value, hi_open=True) if down else Range(lo=value, lo_open=True)
+
+
+def _past(window: Range, down: bool) -> Range:
+    """What lies beyond `window`'s far end, in the direction of the order."""
+    return (Range(hi=window.lo, hi_open=not window.lo_open) if down
+            else Range(lo=window.hi, lo_open=not window.hi_open))
 
