@@ -143,11 +143,13 @@ class Pager:
             # The walks a lux page may need, in one call: the bands, and the hours in
             # which to page a crowd by time (from the cursor, and from the start).
             later = rest[0][1]
-            lux = base.range(LUX)
-            walks = [(summary.LUX, position.values[0] if position else _start(down), down,
-                      need, Range()), (summary.TIME, _start(later), later, need, lux)]
-            if position:  # inside a crowd, its value's hours
-                at = position.values[0]
+            lux, times = base.range(LUX), base.range(TIMESTAMP)
+            at = position.values[0] if position else lux.hi if down else lux.lo
+            walks = [(summary.LUX, at, down, need, Range()),
+                     (summary.TIME, times.hi if later else times.lo, later, need, lux)]
+            band = summary.bucket(summary.LUX, at) if position else 0
+            if position and at == summary.single_value(summary.LUX, band):
+                # perhaps inside a crowd (only a band of one value can be): its hours
                 walks.append((summary.TIME, position.values[1], later, need, Range(at, at)))
             self.walk(walks)
         for index in range(position.segment if position else 0, len(segments)):
@@ -163,22 +165,48 @@ class Pager:
              start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
         """Rows of `c` in the order of `segment`'s keys from `level`, after `start`."""
         name, down = segment.keys[level]
-        bound = c.range(name)
-        if start is not None:
+        bound, rows, target, rest = c.range(name), [], need, None
+        if start is not None and level + 1 < len(segment.keys):
+            # The rest of the position's value comes first, ordered by the next key:
+            # read in the same call as the windows beyond it unless it is a crowd.
+            value, after = start[0][0], (start[0][1:], start[1])
+            inside = c.narrow(name, Range(value, value))
+            bound = bound.intersect(_beyond(value, down))
+            if self.crowded(value):
+                rows = self.scan(segment, level + 1, inside, after, need)
+            else:
+                nxt, nxt_down = segment.keys[level + 1]
+                rest = (inside.narrow(nxt, Range(hi=after[0][0]) if nxt_down
+                                      else Range(lo=after[0][0])), nxt, nxt_down)
+        elif start is not None:
             bound = bound.intersect(Range(hi=start[0][0]) if down else Range(lo=start[0][0]))
-        rows: list[Row] = []
-        target = need
-        while len(rows) < need and not bound.is_empty():
-            windows = self.windows(name, bound, down, target, c)
-            if not windows:
+        while len(rows) < need and (rest or not bound.is_empty()):
+            windows = self.windows(name, bound, down, target, c) if not bound.is_empty() else []
+            if not windows and not rest:
                 target *= GROWTH
                 continue
-            if windows[0].lo == windows[0].hi:
-                rows += self.group(segment, level, c, windows[0].lo, start, need - len(rows))
-                bound = bound.intersect(_beyond(windows[0].lo, down))
-                continue
+            if windows and windows[0].lo == windows[0].hi:  # a crowd's value
+                if not rest:
+                    rows += self.group(segment, level, c, windows[0].lo, start, need - len(rows))
+                    bound = bound.intersect(_beyond(windows[0].lo, down))
+                    continue
+                windows = []
             limit = need - len(rows) + SPARE
-            results = self.read([c.narrow(name, w) for w in windows], name, down, limit)
+            results = self.read([rest] * bool(rest) + [(c.narrow(name, w), name, down)
+                                                       for w in windows], limit)
+            if rest:
+                (total, got), results = results[0], results[1:]
+                if total > len(got):  # the page ends at this value, as its rows say
+                    cut = getattr(got[-1], rest[1])
+                    rows += self.order(segment, level + 1,
+                                       [row for row in got if getattr(row, rest[1]) != cut], after)
+                    if len(rows) < need:  # a tie at that cut: read the value's rows whole
+                        last = rows[-1] if rows else None
+                        from_ = (segment.values(last), last.pk) if last else start
+                        rows += self.group(segment, level, c, value, from_, need - len(rows))
+                else:
+                    rows += self.order(segment, level + 1, got, after)
+                rest = None
             for window, (total, got) in zip(windows, results, strict=False):
                 got = [row for row in got if getattr(row, name) is not None]
                 if total > len(got) and got:
@@ -191,8 +219,11 @@ class Pager:
                     break
                 rows += self.order(segment, level, got, start)
                 bound = bound.intersect(_past(window, down))
-            target *= GROWTH ** len(windows)
+                target *= GROWTH  # it came up short: size the next for more
         return rows[:need]
+
+    def crowded(self, value: float) -> bool:
+        return self.counts.get(summary.bucket(summary.LUX, value), 0) > CROWD
 
     def windows(self, name: str, bound: Range, down: bool, target: int, c: Constraints
                 ) -> list[Range]:
@@ -223,9 +254,9 @@ class Pager:
         inside = c.narrow(name, Range(value, value))
         rest = (start[0][1:], start[1]) if start and start[0][0] == value else None
         deeper = level + 1 < len(segment.keys)
-        if deeper and self.counts.get(summary.bucket(summary.LUX, value), 0) > CROWD:
+        if deeper and self.crowded(value):
             return self.scan(segment, level + 1, inside, rest, need)
-        [(total, got)] = self.read([inside], None, False, GROUP_READ if deeper else 10_000)
+        [(total, got)] = self.read([(inside, None, False)], GROUP_READ if deeper else 10_000)
         if deeper and total > len(got):
             return self.scan(segment, level + 1, inside, rest, need)
         ordered = segment.sort(got, level + 1)
@@ -293,21 +324,21 @@ class Pager:
             if kind == summary.LUX:
                 self.counts.update((b.number, b.count) for b in got)
 
-    def read(self, windows: list[Constraints], sort: str | None, down: bool, limit: int
+    def read(self, searches: list[tuple[Constraints, str | None, bool]], limit: int
              ) -> list[tuple[int, list[Row]]]:
-        """(total matching, the first `limit` rows) of each window, run in turn until they
-        hold `limit` rows: the searches and their hashes in one call."""
-        searches = []
-        for c in windows:
+        """(total matching, the first `limit` rows) of each (constraints, sort field,
+        descending), run in turn until they hold `limit` rows, hashes read, in one call."""
+        argvs = []
+        for c, sort, down in searches:
             closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX)
                       if name in c.ranges}
-            searches.append(search_argv(
+            argvs.append(search_argv(
                 self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
                 sort_field=sort, descending=down, limit=limit)[1:])
         with timeouts():
-            results = search_rows(self.r, searches, limit)
+            results = search_rows(self.r, argvs, limit)
         self.sent += 1
-        self.commands += [["FT.SEARCH", *argv] for argv in searches[:len(results)]]
+        self.commands += [["FT.SEARCH", *argv] for argv in argvs[:len(results)]]
         return [(total, [row for found in rows if (row := self._row(found))])
                 for total, rows in results]
 
