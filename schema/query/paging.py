@@ -7,11 +7,14 @@ Glossary:
   is that position written out (`1795605017.43,01JG...`).
 - window: a range of the first sort field next to the position, queried with
   `SORTBY ... LIMIT`. FT.SEARCH pays for every match before it sorts, so a window
-  is sized from the summary (`schema.summary`) to hold about a page, and widened
-  eight-fold while it holds fewer. Its far end is open toward the rest of the
-  view, so the summary only decides the cost, never which pictures are found.
+  is sized from the summary (`schema.summary`) to hold about two pages. Its far
+  end is open toward the rest of the view, so the summary only decides the cost,
+  never which pictures are found.
+- chain: up to three windows, each after the one before and sized for four times
+  its pictures, sent in one call that runs them until they hold the page.
 - cut: a window with more matches than the page needs is read up to the last
   value returned; the pictures sharing that value (a *group*) are read on their own.
+  A lux page starting inside a value reads the rest of that value by time first.
 - crowd: a lux band holding thousands of pictures (lux 0 at night); its value's
   group is paged by time windows inside `@lux:[v v]` instead of being read whole.
 """
