@@ -28,7 +28,7 @@ from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .query import Filters
 from .query.commands import DIALECT, execute
 from .query.filters import DAY
-from .query.numbers import Range
+from .query.ranges import Range
 from .query.text import TIME_OF_DAY, TIMESTAMP, Constraints
 
 DEFAULT_DAYS = 14

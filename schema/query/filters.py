@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from ..model import CAMERA_PATTERN
 from .errors import QueryError
-from .numbers import format_number
+from .ranges import format_number
 
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 100

@@ -32,7 +32,7 @@ from ..model import Image
 from ..store import FoundRow, image_from_row, search_rows
 from .commands import search_argv, timeouts
 from .filters import Sort
-from .numbers import Range
+from .ranges import Range
 from .text import LUX, TIMESTAMP, Constraints
 
 GROWTH = 8

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from .filters import DAY, Filters
-from .numbers import INF, Range
+from .ranges import INF, Range
 
 TIMESTAMP = "timestamp"
 LUX = "lux"

@@ -23,8 +23,8 @@ from ..model import Image
 from .commands import count_argv, execute, search_argv
 from .errors import QueryError
 from .filters import MAX_LIMIT, Filters, Sort
-from .numbers import Range, format_number
 from .paging import ORDERS, Pager, Position, Row, Segment, reversed_order
+from .ranges import Range, format_number
 from .text import LUX, TIMESTAMP, Constraints
 
 _NUMBER = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
