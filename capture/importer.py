@@ -37,7 +37,7 @@ from tqdm import tqdm
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, Trigger, functions
 from picat.schema.clock import local_time_fields, server_time
 from picat.schema.ids import content_image_id
-from picat.schema.query.commands import count_argv
+from picat.schema.query.ftsearch import count_argv
 from picat.schema.store import save_many
 from picat.settings import DEFAULT_PICTURE_LIMITS, PictureLimits
 

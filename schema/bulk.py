@@ -24,7 +24,7 @@ from . import store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
 from .query import Filters
-from .query.commands import count_argv, execute, search_argv
+from .query.ftsearch import count_argv, execute, search_argv
 from .query.ranges import Range
 from .query.text import EXPIRES_AT, TIMESTAMP, Constraints
 

@@ -38,8 +38,8 @@ from . import store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .model import Image
 from .query import Filters, QueryError, Sort, count, search
-from .query.commands import execute
 from .query.filters import MAX_LIMIT, format_time_of_day
+from .query.ftsearch import execute
 
 DAY = 86400
 MAX_THINNED = 100_000

@@ -30,7 +30,7 @@ from . import originals
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
 from .model import IMAGE_DATA, Image
-from .query.commands import count_argv, execute
+from .query.ftsearch import count_argv, execute
 from .replies import text
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ import redis
 
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .query import Filters
-from .query.commands import DIALECT, execute
 from .query.filters import DAY
+from .query.ftsearch import DIALECT, execute
 from .query.ranges import Range
 from .query.text import TIME_OF_DAY, TIMESTAMP, Constraints
 

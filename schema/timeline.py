@@ -20,8 +20,8 @@ import redis
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .clock import EARLIEST, LATEST
 from .query import Filters
-from .query.commands import DIALECT, execute
 from .query.errors import QueryError
+from .query.ftsearch import DIALECT, execute
 from .query.text import Constraints
 
 Unit = Literal["minute", "hour", "day", "week", "month", "year"]

@@ -35,7 +35,7 @@ from picat.schema import (
     store,
 )
 from picat.schema.query import Filters, count
-from picat.schema.query.commands import execute
+from picat.schema.query.ftsearch import execute
 from picat.webapp import create_app
 from picat.webapp.auth import Auth
 

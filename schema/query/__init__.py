@@ -5,9 +5,9 @@ and never writes query text itself; every command run is returned so the page ca
 show it, ready to paste into `redis-cli`.
 """
 
-from .commands import render_command
 from .errors import QueryError, QueryTimeout
 from .filters import Filters, Sort, parse_filters, parse_limit, parse_sort
+from .ftsearch import render_command
 from .views import Page, count, count_newer, neighbours, search
 
 __all__ = [

@@ -20,9 +20,9 @@ from .. import store
 from ..catalogue import DEFAULT_CATALOGUE, Catalogue
 from ..ids import InvalidImageId, is_valid_image_id
 from ..model import Image
-from .commands import count_argv, execute, search_argv
 from .errors import QueryError
 from .filters import MAX_LIMIT, Filters, Sort
+from .ftsearch import count_argv, execute, search_argv
 from .paging import ORDERS, Pager, Position, Row, Segment, reversed_order
 from .ranges import Range, format_number
 from .text import LUX, TIMESTAMP, Constraints
