@@ -31,7 +31,7 @@ COMMAND_MODULES = {
     "store": "picat.store_command",
     "retention": "picat.retention",
     "status": "picat.status",
-    "timelapse": "picat.timelapse.command",
+    "timelapse": "picat.timelapse.timelapse_command",
     "service": "picat.units",
     "doctor": "picat.doctor",
     "query": "picat.query_command",
