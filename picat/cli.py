@@ -26,14 +26,14 @@ COMMAND_MODULES = {
     "import": "picat.capture.import_command",
     "web": "picat.webapp.commands",
     "passwd": "picat.webapp.commands",
-    "up": "picat.up",
+    "up": "picat.up_command",
     "acl": "picat.acl",
     "store": "picat.store_command",
     "retention": "picat.retention",
-    "status": "picat.status",
+    "status": "picat.status_command",
     "timelapse": "picat.timelapse.timelapse_command",
     "service": "picat.units",
-    "doctor": "picat.doctor",
+    "doctor": "picat.doctor_command",
     "query": "picat.query_command",
 }
 """The module that registers each command. Running one command loads only its
