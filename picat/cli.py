@@ -29,7 +29,7 @@ COMMAND_MODULES = {
     "up": "picat.up_command",
     "acl": "picat.acl",
     "store": "picat.store_command",
-    "retention": "picat.retention",
+    "retention": "picat.retention_command",
     "status": "picat.status_command",
     "timelapse": "picat.timelapse.timelapse_command",
     "service": "picat.units",
