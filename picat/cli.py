@@ -27,7 +27,7 @@ COMMAND_MODULES = {
     "web": "picat.webapp.commands",
     "passwd": "picat.webapp.commands",
     "up": "picat.up_command",
-    "acl": "picat.acl",
+    "acl": "picat.acl_command",
     "store": "picat.store_command",
     "retention": "picat.retention_command",
     "status": "picat.status_command",
