@@ -32,7 +32,7 @@ COMMAND_MODULES = {
     "retention": "picat.retention_command",
     "status": "picat.status_command",
     "timelapse": "picat.timelapse.timelapse_command",
-    "service": "picat.units",
+    "service": "picat.service_command",
     "doctor": "picat.doctor_command",
     "query": "picat.query_command",
 }
