@@ -1,23 +1,12 @@
 """Keyset paging by windows: a page costs what it shows, wherever the pictures lie.
 
-Glossary:
-- order: a sort completed to a total order (table in docs/query.md); brightest and
-  darkest have two *segments*, pictures with lux, then those without, newest first.
-- position: where a page ended, the last picture's sort values and id; the cursor
-  is that position written out (`1795605017.43,01JG...`).
-- window: a range of the first sort field next to the position, queried with
-  `SORTBY ... LIMIT`. FT.SEARCH pays for every match before it sorts, so a window
-  is sized from the summary (`schema.summary`) to hold about two pages. Its far
-  end is open toward the rest of the view, so the summary only decides the cost,
-  never which pictures are found.
-- chain: up to three windows, each after the one before and sized for four times
-  its pictures, sent in one call that runs them until they hold the page.
-- cut: a window with more matches than the page needs is read up to the last
-  value returned; the pictures sharing that value (a *group*) are read on their own.
-  A lux page starting inside a value reads the rest of that value by time first.
-- crowd: a lux band holding thousands of pictures (lux 0 at night); its value's
-  group is paged by time windows inside `@lux:[v v]` instead of being read whole.
-"""
+A page reads *windows*: ranges of its first sort field next to where the last page
+ended, sized from the writers' summary (`schema.summary`) to hold about two pages
+and sent in *chains* of up to three per call. Each is open toward the rest of the
+view, so the summary decides only what a page costs, never which pictures it finds.
+Ties at a window's end (a *cut*) are read as a *group*; lux 0 at night (a *crowd*)
+is paged by time inside its value. The words are defined in docs/query.md#glossary,
+the order in docs/query.md#order."""
 
 from __future__ import annotations
 
