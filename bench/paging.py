@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 import redis
 from werkzeug.test import EnvironBuilder
 
-from picat.embedded import EmbeddedRedis
+from picat.embedded import EmbeddedRedis, free_port
 from picat.schema import Catalogue, Image, connect, index, new_image_id
 from picat.schema.clock import local_time_fields
 from picat.schema.query import Constraints, Sort, parse_filters, search
@@ -53,7 +53,6 @@ from picat.schema.store import save_many
 from picat.webapp import create_app
 
 from .machine import source
-from .servers import free_port
 from .timing import measure
 
 ZONE = ZoneInfo("Europe/London")

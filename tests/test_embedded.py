@@ -15,9 +15,8 @@ import pytest
 import redis
 
 from picat import embedded
+from picat.embedded import free_port
 from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, new_image_id, store
-
-from .conftest import free_port
 
 
 def test_hashes_written_before_a_kill_survive_a_restart(

@@ -18,10 +18,8 @@ import pytest
 import redis
 
 from picat import embedded
-from picat.embedded import port_is_free
+from picat.embedded import free_port, port_is_free
 from picat.schema import loading
-
-from .conftest import free_port
 
 PICTURES = 300_000
 """About 55 MB of append-only file: 2 to 4 s of loading on the development machine."""

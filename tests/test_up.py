@@ -14,9 +14,7 @@ import pytest
 import redis
 
 from picat.cli import main
-from picat.embedded import port_is_free
-
-from .conftest import free_port
+from picat.embedded import free_port, port_is_free
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 
@@ -10,6 +9,7 @@ import flask
 import pytest
 import redis
 
+from picat.embedded import free_port
 from picat.passwords import hash_password
 from picat.schema import Catalogue, Image, new_image_id, store
 from picat.webapp import create_app
@@ -52,7 +52,4 @@ def add_picture(r: redis.Redis, catalogue: Catalogue) -> Callable[..., Image]:
 
 def free_port_url() -> str:
     """A Redis URL where nothing listens: Redis is down."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
+    return f"redis://127.0.0.1:{free_port()}/0"
