@@ -15,9 +15,10 @@ import pytest
 import redis
 
 from picat import embedded
-from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, new_image_id, store
+from picat.schema import DEFAULT_CATALOGUE, connect, index, store
 
 from .conftest import free_port
+from .factories import picture
 
 
 def test_hashes_written_before_a_kill_survive_a_restart(
@@ -29,7 +30,7 @@ def test_hashes_written_before_a_kill_survive_a_restart(
     index.apply(r)
     ids = []
     for n in range(200):
-        image = Image(pk=new_image_id(1_700_000_000 + n), timestamp=1_700_000_000 + n, lux=n)
+        image = picture(1_700_000_000 + n, lux=n)
         store.save(r, image, b"\xff\xd8" + bytes([n % 256]) * 100, b"\xff\xd8t", DEFAULT_CATALOGUE)
         ids.append(image.pk)
     server.kill()
@@ -53,7 +54,7 @@ def test_a_picture_hash_stays_a_listpack_through_a_restart(
     }
     index.apply(r)
     big = os.urandom(4 * 1024 * 1024)  # a 4 MB PNG's worth of incompressible bytes
-    image = Image(pk=new_image_id(1_700_000_000), timestamp=1_700_000_000, lux=3.0)
+    image = picture(1_700_000_000, lux=3.0)
     store.save(r, image, big, b"\xff\xd8thumb", DEFAULT_CATALOGUE)
     key = DEFAULT_CATALOGUE.key(image.pk)
     assert r.object("encoding", key) == b"listpack"

@@ -17,11 +17,12 @@ from picat.schema import (
     Image,
     connect,
     index,
-    new_image_id,
     pruning,
     storage,
     store,
 )
+
+from .factories import picture
 
 PICTURE = 20_000
 
@@ -32,8 +33,7 @@ def fill(r: redis.Redis, count: int, start: float, kept_every: int = 0) -> list[
     for n in range(count):
         taken = start + n
         kept = kept_every and n % kept_every == 0
-        image = Image(pk=new_image_id(taken), timestamp=taken, lux=1.0,
-                      expires_at=None if kept else time.time() + 3600)
+        image = picture(taken, lux=1.0, expires_at=None if kept else time.time() + 3600)
         store.save(r, image, os.urandom(PICTURE), b"thumb")
         images.append(image)
     return images

@@ -14,7 +14,7 @@ import pytest
 from picat.cli import main
 from picat.query_command import command_words, describe_binary, render
 
-from .conftest import jpeg
+from ..factories import jpeg
 
 
 def _cards(html: str) -> list[str]:
