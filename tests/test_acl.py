@@ -35,6 +35,7 @@ from picat.schema.query.commands import execute
 from picat.webapp.auth import Auth
 
 from .factories import jpeg, make_app, picture
+from .running import run_picat
 
 PASSWORDS = {"capture": "capture pw", "web": "web:pw/1", "admin": "admin-pw"}
 ROLES = {role.name: role for role in acl.ROLES}
@@ -295,22 +296,11 @@ def test_users_saved_to_the_acl_file_survive_a_restart(
     assert index.index_info(web, "idx:images") is not None
 
 
-def _picat(url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PICAT_ACL_")}
-    return subprocess.run(
-        [sys.executable, "-m", "picat.cli", *args],
-        env={**clean, "REDIS_URL": url, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_cli_applies_users_idempotently_and_admin_url_runs_schema_apply(
     embedded_redis: Callable[..., EmbeddedRedis],
 ) -> None:
     server = embedded_redis()
-    first = _picat(server.url, "acl", "--apply", PICAT_ACL_WEB_PASSWORD="from env")
+    first = run_picat(server.url, "acl", "--apply", PICAT_ACL_WEB_PASSWORD="from env")
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("ACL SETUSER") == 3 and "from env" not in first.stdout
     urls = dict(re.findall(r"^\s+(\w+)\s+REDIS_URL=(\S+)", first.stderr, re.MULTILINE))
@@ -319,15 +309,15 @@ def test_cli_applies_users_idempotently_and_admin_url_runs_schema_apply(
     for generated in (urls["capture"], urls["admin"]):
         assert generated.split(":")[2].split("@")[0] not in first.stdout
 
-    schema = _picat(urls["admin"], "schema", "apply")
+    schema = run_picat(urls["admin"], "schema", "apply")
     assert schema.returncode == 0 and "created" in schema.stdout, schema.stderr
 
-    again = _picat(server.url, "acl", "--apply", "--role", "admin")
+    again = run_picat(server.url, "acl", "--apply", "--role", "admin")
     assert again.returncode == 0 and "password unchanged" in again.stderr
     assert again.stdout.count("ACL SETUSER") == 1
     assert index.apply(connect(urls["admin"])).action == "unchanged"
 
-    not_root = _picat(urls["admin"], "acl", "--apply")
+    not_root = run_picat(urls["admin"], "acl", "--apply")
     assert not_root.returncode == 1 and "ACL SETUSER" in not_root.stderr
     assert "Traceback" not in not_root.stderr
 

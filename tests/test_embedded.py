@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from picat.schema import DEFAULT_CATALOGUE, connect, index, store
 
 from .conftest import free_port
 from .factories import picture
+from .running import wait_for
 
 
 def test_hashes_written_before_a_kill_survive_a_restart(
@@ -102,6 +102,13 @@ def test_missing_wheels_are_reported_clearly(
         embedded.find_binaries()
 
 
+def answers(r: redis.Redis) -> bool:
+    try:
+        return bool(r.set("probe", "1"))
+    except redis.ConnectionError:
+        return False
+
+
 def test_picat_redis_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     proc = subprocess.Popen(
@@ -112,14 +119,7 @@ def test_picat_redis_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     )
     try:
         r = redis.Redis(port=port)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                r.set("probe", "1")
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "picat redis did not start"
-                time.sleep(0.05)
+        wait_for(lambda: answers(r), 15, "picat redis did not start")
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=20)
     finally:

@@ -23,6 +23,7 @@ from picat.schema import (
 )
 
 from .factories import picture
+from .running import wait_for
 
 PICTURE = 20_000
 
@@ -112,10 +113,7 @@ def test_retention_runs_in_the_background_and_logs_each_run(
     thread = threading.Thread(target=retention.run, args=(stop,))
     thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while not lines:
-            assert time.monotonic() < deadline, "retention never pruned"
-            time.sleep(0.05)
+        wait_for(lambda: lines, 10, "retention never pruned")
     finally:
         stop.set()
         thread.join()

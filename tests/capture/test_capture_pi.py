@@ -19,7 +19,7 @@ from picat.cli import main
 from picat.embedded import EmbeddedRedis
 
 from ..conftest import free_port
-from .helpers import wait_for
+from ..running import wait_for
 
 STANDIN = Path(__file__).parent / "standin"
 

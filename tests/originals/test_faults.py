@@ -23,10 +23,11 @@ from picat.schema import IMAGE_DATA, Catalogue, Image, store
 from picat.schema.migrate import migrate
 from picat.schema.originals import S3Store, StoreUnavailable, checksum
 
-from ..capture.helpers import wait_for
+from ..capture.helpers import small_camera
 from ..factories import jpeg, make_app, picture
+from ..running import wait_for
 from ..seaweed import SeaweedServer
-from .helpers import camera, colour
+from .helpers import colour
 
 BUCKET = "picat-faults"
 
@@ -54,7 +55,7 @@ def test_capture_run_survives_the_s3_server_killed(
     on_s3 = Catalogue(catalogue.prefix, catalogue.index, originals=blobs)
     spool = Spool(tmp_path / "spool", 50 * 2**20)
     uploader = Uploader(spool, DurableWriter(connect_single(redis_url), on_s3), on_s3)
-    service = CaptureService(camera(), IntervalTrigger(0.2), spool, uploader, "kill-s3", 3600)
+    service = CaptureService(small_camera(), IntervalTrigger(0.2), spool, uploader, "kill-s3", 3600)
     stop = threading.Event()
     caplog.set_level(logging.DEBUG, logger="picat.capture")
     running = threading.Thread(target=service.run, args=(stop,))

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from picat.schema import DEFAULT_CATALOGUE, connect, index, store
 
 from ..factories import jpeg, picture
+from ..running import run_picat
 from .conftest import code_colour, decoded_codes
 
 DAY = 86400
 START = 1_760_000_000 - 1_760_000_000 % DAY
 
 
-def _picat(url: str, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "picat.cli", "timelapse", *args],
-        env={**os.environ, "REDIS_URL": url, "PICAT_DATA_DIR": str(tmp_path), **env},
-        capture_output=True, text=True, timeout=120,
-    )
+def _picat(url: str, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`picat timelapse <args>` with its data directory in `tmp_path`."""
+    return run_picat(url, "timelapse", *args, timeout=120, PICAT_DATA_DIR=str(tmp_path), **env)
 
 
 def test_daily_at_noon_from_the_command_line(embedded_redis, tmp_path: Path):
