@@ -37,8 +37,7 @@ from picat.schema import Image, is_valid_image_id, store
 from picat.schema.bulk import chunks, delete_ids, delete_step, keep_ids, keep_step
 from picat.schema.bulk import count as count_matching
 from picat.schema.bulk import selection as matching
-from picat.schema.query import QueryError, Sort, search
-from picat.schema.query.filters import MAX_LIMIT
+from picat.schema.query import MAX_LIMIT, QueryError, Sort, search
 
 from .archive import ZIP_BATCH, stream_zip
 from .context import gallery
