@@ -20,7 +20,8 @@ from picat.embedded import EmbeddedRedis, free_port
 from picat.schema import Catalogue
 from picat.settings import Settings, load_settings
 
-from .helpers import keys_of, wait_for
+from ..running import wait_for
+from .helpers import keys_of
 
 
 def capture_once(tmp_path: Path, redis_url: str) -> subprocess.CompletedProcess[str]:

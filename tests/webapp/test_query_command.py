@@ -15,7 +15,7 @@ from picat.cli import main
 from picat.embedded import free_port
 from picat.query_command import command_words, describe_binary, render
 
-from .conftest import jpeg
+from ..factories import jpeg
 
 
 def _cards(html: str) -> list[str]:
