@@ -15,11 +15,10 @@ from picat.schema.query import render_command, search
 from picat.schema.replies import text
 
 from .auth import current_role, public_health
-from .context import gallery
+from .backend import backend, image_or_404
+from .display import images_json
 from .errors import loading_message
-from .lookup import image_or_404
 from .params import parse_view
-from .serialize import images_json
 
 bp = Blueprint("api", __name__)
 
@@ -28,7 +27,7 @@ bp = Blueprint("api", __name__)
 def images() -> Response:
     """A page of pictures that match the filters, in the requested order."""
     view = parse_view(request.args)
-    app = gallery()
+    app = backend()
     page = search(
         app.redis,
         view.filters,
@@ -49,7 +48,7 @@ def image(image_id: str) -> Response:
     """One picture's metadata and URLs, and whether its original is `stored`, `missing`
     (its blob was deleted behind our back) or `unreachable` (its store does not answer)."""
     picture = image_or_404(image_id)
-    app = gallery()
+    app = backend()
     return jsonify(
         {**images_json([picture])[0],
          "original": store.original_state(app.redis, picture, app.catalogue)}
@@ -67,7 +66,7 @@ def health() -> tuple[Response, int]:
 
 
 def _health() -> tuple[dict[str, object], int]:
-    app = gallery()
+    app = backend()
     report: dict[str, object] = {"index": app.catalogue.index}
     try:
         app.redis.ping()

@@ -14,18 +14,18 @@ from . import (
     auth,
     bulk,
     curation,
+    display,
     errors,
     gallery,
     images,
     picture,
     security,
     storage,
-    templating,
     timelapse,
     timeline,
 )
+from .backend import EXTENSION, Backend
 from .config import gallery_limits
-from .context import EXTENSION, Gallery
 
 
 def create_app(
@@ -60,7 +60,7 @@ def create_app(
     )
     app.config.update(config)
     app.json.sort_keys = False
-    app.extensions[EXTENSION] = Gallery(
+    app.extensions[EXTENSION] = Backend(
         redis=connect(redis_url),
         catalogue=catalogue,
     )
@@ -68,7 +68,7 @@ def create_app(
     security.install(app)
     curation.install(app, redis_url)
     errors.install(app)
-    templating.install(app)
+    display.install(app)
     storage.install(app)
     for module in (gallery, picture, images, api, timeline, bulk, storage):
         app.register_blueprint(module.bp)

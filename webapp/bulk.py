@@ -41,12 +41,12 @@ from picat.schema.query import QueryError, Sort, search
 from picat.schema.query.filters import MAX_LIMIT
 
 from .archive import ZIP_BATCH, stream_zip
-from .context import gallery
+from .backend import backend
 from .curation import curator
+from .display import with_query
 from .errors import error_response
 from .fragments import fragment
 from .params import View, parse_view
-from .templating import with_query
 
 bp = Blueprint("bulk", __name__)
 
@@ -106,7 +106,7 @@ def _curate(action: str) -> Response:
     if not ids:
         flash("Nothing was selected: tick the pictures first, or \"all matching\".")
         return _back(view)
-    catalogue = gallery().catalogue
+    catalogue = backend().catalogue
     if action == "delete":
         tally, on_disk = curator().apply(
             lambda r: delete_ids(r, ids, include_kept=include_kept, catalogue=catalogue)
@@ -154,7 +154,7 @@ class _State:
 def _progress(view: View, action: str, include_kept: bool) -> Response:
     """The progress page of an "all matching" run, frozen at this moment."""
     before = time.time()
-    app = gallery()
+    app = backend()
     constraints = matching(
         view.filters, before=before, expiring_only=action == "keep" or not include_kept
     )
@@ -172,7 +172,7 @@ def step() -> Response:
         raise QueryError("action", "use delete or keep")
     include_kept = _flag("include_kept")
     before = _number("before")
-    app = gallery()
+    app = backend()
     constraints = matching(view.filters, before=before)
     batch = batch_size()
     if action == "delete":
@@ -200,20 +200,20 @@ def step() -> Response:
 def selection_count() -> Response:
     """How many pictures "all matching" would take: the number in the toolbar."""
     view = parse_view(request.args)
-    app = gallery()
+    app = backend()
     total = count_matching(app.redis, matching(view.filters), catalogue=app.catalogue)
     return Response(f"{total:,}", mimetype="text/plain")
 
 
 def _selected_batches(ids: list[str]) -> Iterator[list[Image]]:
-    app = gallery()
+    app = backend()
     for part in chunks(ids, ZIP_BATCH):
         yield store.load_many(app.redis, part, app.catalogue)
 
 
 def _matching_batches(view: View) -> Iterator[list[Image]]:
     """Every matching picture, oldest first, a keyset page at a time."""
-    app = gallery()
+    app = backend()
     cursor = None
     while True:
         page = search(
@@ -264,7 +264,7 @@ def download() -> Response:
         if not ids:
             raise QueryError("id", "select some pictures, or all matching, to download")
         batches = _selected_batches(ids)
-    app = gallery()
+    app = backend()
     slots = current_app.extensions.setdefault(
         "picat.zip_slots", threading.BoundedSemaphore(MAX_ZIPS)
     )

@@ -17,8 +17,8 @@ from flask import Blueprint, Response, render_template, request
 from picat.schema.query import Page, QueryError, Sort, count, count_newer, search
 from picat.schema.timeline import parse_unit
 
-from .cards import cards
-from .context import gallery
+from .backend import backend
+from .display import cards
 from .fragments import fragment
 from .params import FILTER_FIELDS, View, parse_view, raw_params, shareable_query
 
@@ -64,7 +64,7 @@ def _run() -> Outcome:
     outcome = Outcome(raw=raw_params(request.args))
     try:
         outcome.view = parse_view(request.args)
-        app = gallery()
+        app = backend()
         outcome.page = search(
             app.redis,
             outcome.view.filters,
@@ -127,7 +127,7 @@ def more() -> Response:
 def matches() -> Response:
     """How many pictures match, loaded after the grid."""
     view = parse_view(request.args)
-    app = gallery()
+    app = backend()
     total, command = count(app.redis, view.filters, catalogue=app.catalogue)
     return Response(render_template("_count.html", total=total, command=command, view=view))
 
@@ -143,6 +143,6 @@ def new() -> Response:
         since = math.nan
     if not math.isfinite(since):
         raise QueryError("since", "'since' must be Unix seconds")
-    app = gallery()
+    app = backend()
     fresh = count_newer(app.redis, view.filters, since, catalogue=app.catalogue)
     return Response(render_template("_new.html", fresh=fresh, view=view))

@@ -16,11 +16,10 @@ from picat.schema import store
 from picat.schema.query import neighbours
 
 from . import media
-from .context import gallery
+from .backend import backend, image_or_404
 from .curation import curator
-from .lookup import image_or_404
+from .display import with_query
 from .params import parse_view
-from .templating import with_query
 
 bp = Blueprint("picture", __name__)
 
@@ -32,7 +31,7 @@ def show(image_id: str) -> Response:
     """The picture page; a bad filter parameter is a 400 like in the gallery."""
     image = image_or_404(image_id)
     view = parse_view(request.args)
-    app = gallery()
+    app = backend()
     previous, following = neighbours(
         app.redis, image.pk, view.filters, view.sort, catalogue=app.catalogue
     )
@@ -56,7 +55,7 @@ def show(image_id: str) -> Response:
 def keep(image_id: str) -> Response:
     """Remove the picture's expiry, so retention never deletes it."""
     image = image_or_404(image_id)
-    catalogue = gallery().catalogue
+    catalogue = backend().catalogue
     _, on_disk = curator().apply(lambda r: store.keep(r, image.pk, catalogue))
     flash("Kept: this picture will never expire." + ("" if on_disk else NOT_ON_DISK))
     query = parse_view(request.args).query_string()
@@ -67,7 +66,7 @@ def keep(image_id: str) -> Response:
 def delete(image_id: str) -> Response:
     """Delete the picture and go back to the gallery view it was opened from."""
     image = image_or_404(image_id)
-    catalogue = gallery().catalogue
+    catalogue = backend().catalogue
     _, on_disk = curator().apply(lambda r: store.delete(r, image.pk, catalogue))
     flash("Picture deleted." + ("" if on_disk else NOT_ON_DISK))
     query = parse_view(request.args).query_string()
