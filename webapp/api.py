@@ -1,46 +1,22 @@
-"""The JSON twins of the gallery and picture pages, and `/healthz`.
-
-`/api/images` takes exactly the gallery's parameters (plus `limit` and `cursor`)
-and answers with the pictures, the cursor of the next page and the `FT.SEARCH`
-command it ran; every error is `{"error": ...}` with a 4xx or 503 status.
+"""The JSON twin of the picture page, and `/healthz` (the gallery's twin, `/api/images`,
+is answered by the gallery's own handler); every error is `{"error": ...}` with a 4xx or
+503 status.
 """
 
 from __future__ import annotations
 
 import redis
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from picat.schema import index, store
-from picat.schema.query import render_command, search
 from picat.schema.replies import text
 
 from .auth import current_role, public_health
 from .backend import backend, image_or_404
 from .display import images_json
 from .errors import loading_message
-from .params import parse_view
 
 bp = Blueprint("api", __name__)
-
-
-@bp.get("/api/images")
-def images() -> Response:
-    """A page of pictures that match the filters, in the requested order."""
-    view = parse_view(request.args)
-    app = backend()
-    page = search(
-        app.redis,
-        view.filters,
-        view.sort,
-        view.limit,
-        view.cursor,
-        catalogue=app.catalogue,
-    )
-    return jsonify(
-        images=images_json(page.images, view.query_string()),
-        next_cursor=page.next_cursor,
-        query="\n".join(render_command(argv) for argv in [page.view_command, *page.commands]),
-    )
 
 
 @bp.get("/api/images/<image_id>")
