@@ -24,7 +24,7 @@ from . import store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
 from .query import Filters
-from .query.commands import count_argv, execute, search_argv
+from .query.commands import execute, search_argv
 from .query.numbers import Range
 from .query.text import EXPIRES_AT, TIMESTAMP, Constraints
 
@@ -110,14 +110,6 @@ def selection(
     return constraints
 
 
-def count(
-    r: redis.Redis, constraints: Constraints, *, catalogue: Catalogue = DEFAULT_CATALOGUE
-) -> int:
-    if not constraints.can_match():
-        return 0
-    return int(execute(r, count_argv(catalogue.index, constraints.text()))[0])
-
-
 @dataclass(frozen=True)
 class Found:
     """One batch of matches: ids of pictures, how many keys were not picture ids, the total."""
@@ -135,7 +127,8 @@ def find(
     offset: int = 0,
     catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> Found:
-    """Matches `offset`.. in the index's own order (no sorting cost).
+    """Matches `offset`.. in the index's own order (no sorting cost); with `limit` 0, only
+    how many (`total`).
 
     Keys under the prefix whose name is not an image id are counted, never touched.
     """

@@ -34,10 +34,9 @@ from flask import (
 )
 
 from picat.schema import Image, is_valid_image_id, store
-from picat.schema.bulk import chunks, delete_ids, delete_step, keep_ids, keep_step
-from picat.schema.bulk import count as count_matching
+from picat.schema.bulk import chunks, delete_ids, delete_step, find, keep_ids, keep_step
 from picat.schema.bulk import selection as matching
-from picat.schema.query import QueryError, Sort, search
+from picat.schema.query import QueryError, Sort, count, search
 from picat.schema.query.filters import MAX_LIMIT
 
 from .archive import ZIP_BATCH, stream_zip
@@ -158,7 +157,9 @@ def _progress(view: View, action: str, include_kept: bool) -> Response:
     constraints = matching(
         view.filters, before=before, expiring_only=action == "keep" or not include_kept
     )
-    total = count_matching(app.redis, constraints, catalogue=app.catalogue)
+    # The selection frozen at `before` (and without kept pictures where they stay): the
+    # size of what the steps will walk, from the same search they use.
+    total = find(app.redis, constraints, 0, catalogue=app.catalogue).total
     state = _State(action, include_kept, before, total, done=0, kept=0, finished=total == 0)
     return Response(render_template("bulk_progress.html", s=state, view=view))
 
@@ -198,10 +199,11 @@ def step() -> Response:
 @bp.get("/bulk/count")
 @fragment("bulk")
 def selection_count() -> Response:
-    """How many pictures "all matching" would take: the number in the toolbar."""
+    """How many pictures "all matching" would take: the number in the toolbar, the page's
+    own count (`/count`)."""
     view = parse_view(request.args)
     app = backend()
-    total = count_matching(app.redis, matching(view.filters), catalogue=app.catalogue)
+    total, _ = count(app.redis, view.filters, catalogue=app.catalogue)
     return Response(f"{total:,}", mimetype="text/plain")
 
 
