@@ -48,8 +48,7 @@ from werkzeug.test import EnvironBuilder
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue, Image, connect, index, new_image_id
 from picat.schema.clock import local_time_fields
-from picat.schema.query import Sort, parse_filters, search
-from picat.schema.query.text import Constraints
+from picat.schema.query import Constraints, Sort, parse_filters, search
 from picat.schema.store import save_many
 from picat.webapp import create_app
 

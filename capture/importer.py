@@ -37,7 +37,7 @@ from tqdm import tqdm
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, Image, Trigger, functions
 from picat.schema.clock import local_time_fields, server_time
 from picat.schema.ids import content_image_id
-from picat.schema.query.commands import count_argv
+from picat.schema.query import count_argv, escape_tag
 from picat.schema.store import save_many
 from picat.settings import DEFAULT_PICTURE_LIMITS, PictureLimits
 
@@ -116,7 +116,7 @@ def already_imported(
     with r.pipeline(transaction=False) as pipe:
         for checksum in checksums:
             pipe.fcall_ro(functions.QUERY, 0,
-                          *count_argv(catalogue.index, f"@checksum:{{{checksum}}}"))
+                          *count_argv(catalogue.index, f"@checksum:{{{escape_tag(checksum)}}}"))
         replies = pipe.execute()
     return {checksum for checksum, reply in zip(checksums, replies, strict=True)
             if int(reply[0]) > 0}

@@ -1,7 +1,8 @@
 """`picat`: one command line for the whole catalogue.
 
-Core commands live here; `capture/` and `webapp/` each add theirs through a
-`register(subparsers)` function in their `commands` module.
+`redis` and `schema` live here; every other `picat <word>` has a module of its own,
+`<word>_command.py` in the package whose code it drives (`COMMAND_MODULES`), whose
+`register(subparsers)` adds it.
 """
 
 from __future__ import annotations
@@ -21,18 +22,18 @@ from picat.settings import Settings, load_settings, port_number, safe_url
 from picat.signals import sigterm_as_interrupt
 
 COMMAND_MODULES = {
-    "capture": "picat.capture.commands",
+    "capture": "picat.capture.capture_command",
     "import": "picat.capture.import_command",
     "web": "picat.webapp.commands",
     "passwd": "picat.webapp.commands",
-    "up": "picat.up",
+    "up": "picat.up_command",
     "acl": "picat.acl",
     "store": "picat.store_command",
     "retention": "picat.retention",
-    "status": "picat.status",
-    "timelapse": "picat.timelapse.command",
+    "status": "picat.status_command",
+    "timelapse": "picat.timelapse.timelapse_command",
     "service": "picat.units",
-    "doctor": "picat.doctor",
+    "doctor": "picat.doctor_command",
     "query": "picat.query_command",
 }
 """The module that registers each command. Running one command loads only its

@@ -3,6 +3,10 @@
 Installed as `picat.schema`. Capture writes and the web app reads only through it.
 """
 
+from picat import refuse_stray_import
+
+refuse_stray_import(__name__)
+
 from .catalogue import DEFAULT_CATALOGUE, INDEX_NAME, KEY_PREFIX, Catalogue
 from .connection import connect
 from .ids import InvalidImageId, id_timestamp, is_valid_image_id, new_image_id, validate_image_id

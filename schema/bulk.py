@@ -23,10 +23,7 @@ import redis
 from . import store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
-from .query import Filters
-from .query.commands import execute, search_argv
-from .query.numbers import Range
-from .query.text import EXPIRES_AT, TIMESTAMP, Constraints
+from .query import Constraints, Filters, run_search, search_argv
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +84,7 @@ def keep_ids(
             for image_id in ids:
                 key = catalogue.key(image_id)
                 pipe.persist(key)
-                pipe.hdel(key, EXPIRES_AT)
+                pipe.hdel(key, "expires_at")
             replies = pipe.execute()
         total += Tally(done=sum(int(n) for n in replies[0::2]))
     return total
@@ -102,12 +99,8 @@ def selection(
     still writing into an open range is not chased forever. `expiring_only` leaves
     out kept pictures (they have no `expires_at` in the index).
     """
-    constraints = Constraints.from_filters(filters)
-    if before is not None:
-        constraints = constraints.narrow(TIMESTAMP, Range(hi=before))
-    if expiring_only:
-        constraints = constraints.narrow(EXPIRES_AT, Range())
-    return constraints
+    constraints = Constraints.from_filters(filters).taken_within(end=before)
+    return constraints.expiring_only() if expiring_only else constraints
 
 
 @dataclass(frozen=True)
@@ -134,7 +127,7 @@ def find(
     """
     if not constraints.can_match():
         return Found([], 0, 0)
-    reply = execute(
+    reply = run_search(
         r, search_argv(catalogue.index, constraints.text(), limit=limit, offset=offset)
     )
     names = [key.decode() if isinstance(key, bytes) else key for key in reply[1:]]
@@ -190,7 +183,7 @@ def delete_step(
 ) -> Step:
     """Delete the next batch of matching pictures (build `constraints` with `selection`)."""
     if not include_kept:
-        constraints = constraints.narrow(EXPIRES_AT, Range())
+        constraints = constraints.expiring_only()
     return _step(
         r, constraints,
         lambda ids: delete_ids(r, ids, include_kept=include_kept, batch=batch, catalogue=catalogue),
@@ -207,6 +200,6 @@ def keep_step(
 ) -> Step:
     """Keep the next batch of matching pictures that still expire."""
     return _step(
-        r, constraints.narrow(EXPIRES_AT, Range()),
+        r, constraints.expiring_only(),
         lambda ids: keep_ids(r, ids, batch=batch, catalogue=catalogue), batch, catalogue,
     )

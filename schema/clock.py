@@ -12,6 +12,8 @@ from datetime import datetime, tzinfo
 
 import redis
 
+DAY = 86400
+"""Seconds in a day: a time of day is in `[0, DAY)`."""
 EARLIEST = 0.0
 """1970-01-01T00:00:00Z: the first valid capture time (a Pi without a real-time clock
 boots there; nothing this catalogue stores is older)."""

@@ -36,12 +36,21 @@ import redis
 
 from . import store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
+from .clock import DAY
 from .model import Image
-from .query import Filters, QueryError, Sort, count, search
-from .query.commands import execute
-from .query.filters import MAX_LIMIT, format_time_of_day
+from .query import (
+    MAX_LIMIT,
+    Constraints,
+    Filters,
+    QueryError,
+    Sort,
+    aggregate_argv,
+    count,
+    format_time_of_day,
+    run_search,
+    search,
+)
 
-DAY = 86400
 MAX_THINNED = 100_000
 """Most matches the interval choice reads through: each is a row to stream (about
 4,000 a second on the loaded two-core development machine), and the count runs
@@ -155,18 +164,17 @@ def _daily_rows(
     while start <= last[0].timestamp:
         # Both ends inclusive: a picture on a boundary is in two weeks, one day twice.
         week = replace(filters, start=start, end=min(start + WEEK, last[0].timestamp))
-        query = count(r, week, catalogue=catalogue)[1][2]
-        query = f"{'' if query == '*' else query} @time_of_day:[-inf +inf]".strip()
-        reply = execute(r, [
-            "FT.AGGREGATE", catalogue.index, query,
+        query = Constraints.from_filters(week).with_time_of_day().text()
+        reply = run_search(r, aggregate_argv(
+            catalogue.index, query,
             "LOAD", "3", "@__key", "@timestamp", "@time_of_day",
             "APPLY", "floor((@timestamp - @time_of_day) / 86400 + 0.5)", "AS", "day",
             "APPLY", f"abs(@time_of_day - {at}) * 2 + (@time_of_day > {at})", "AS", "distance",
             "GROUPBY", "1", "@day",
             "REDUCE", "FIRST_VALUE", "4", "@__key", "BY", "@distance", "ASC", "AS", "key",
             "REDUCE", "MIN", "1", "@distance", "AS", "nearest",
-            "SORTBY", "2", "@day", "ASC", "MAX", "1000", "DIALECT", "2",
-        ])
+            "SORTBY", "2", "@day", "ASC", "MAX", "1000",
+        ))
         for row in reply[1:]:
             fields = dict(zip(row[0::2], row[1::2], strict=True))
             day, nearest = int(float(fields[b"day"])), float(fields[b"nearest"])

@@ -30,7 +30,7 @@ from . import originals
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
 from .model import IMAGE_DATA, Image
-from .query.commands import count_argv, execute
+from .query import count_argv, run_search
 from .replies import text
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ def migrate(
     """
     report = MigrationReport()
     known = [target, catalogue.originals]
-    total = int(execute(r, count_argv(catalogue.index, "*"))[0])
+    total = int(run_search(r, count_argv(catalogue.index, "*"))[0])
     started = time.monotonic()
     with tqdm(total=total, desc="migrating", unit="picture",
               disable=None if progress else True) as bar:

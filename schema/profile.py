@@ -25,11 +25,8 @@ from datetime import date, timedelta
 import redis
 
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
-from .query import Filters
-from .query.commands import DIALECT, execute
-from .query.filters import DAY
-from .query.numbers import Range
-from .query.text import TIME_OF_DAY, TIMESTAMP, Constraints
+from .clock import DAY
+from .query import Constraints, Filters, aggregate_argv, run_search
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 62
@@ -73,8 +70,8 @@ class Profile:
 
 
 def profile_argv(index: str, query: str, rows: int) -> list[str]:
-    return [
-        "FT.AGGREGATE", index, query,
+    return aggregate_argv(
+        index, query,
         "LOAD", "1", "@time_of_day",
         "APPLY", "floor((@timestamp - @time_of_day + 43200) / 86400)", "AS", "day",
         "APPLY", "floor(@time_of_day / 3600)", "AS", "hour",
@@ -86,8 +83,7 @@ def profile_argv(index: str, query: str, rows: int) -> list[str]:
         "REDUCE", "MIN", "1", "@timestamp", "AS", "first",
         "REDUCE", "MAX", "1", "@timestamp", "AS", "last",
         "LIMIT", "0", str(rows),
-        *DIALECT,
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
 def profile(
@@ -101,16 +97,15 @@ def profile(
     """The last `days` local dates up to the range's end (or now), by hour."""
     end = filters.end if filters.end is not None else (time.time() if now is None else now)
     end = max(end, float(days * DAY))  # no picture predates 1970; dates there stay valid
-    window = Range(end - (days + 1) * DAY, end)
     constraints = (
         Constraints.from_filters(filters)
-        .narrow(TIMESTAMP, window)
-        .narrow(TIME_OF_DAY, Range(0, DAY))
+        .taken_within(end - (days + 1) * DAY, end)
+        .with_time_of_day()
     )
     argv = profile_argv(catalogue.index, constraints.text(), (days + 3) * 24)
     found: dict[tuple[date, int], Cell] = {}
     if constraints.can_match():
-        for row in execute(r, argv)[1:]:
+        for row in run_search(r, argv)[1:]:
             fields = {row[i].decode(): row[i + 1] for i in range(0, len(row), 2)}
             day = _EPOCH + timedelta(days=int(float(fields["day"])))
             lux_pictures = int(float(fields.get("lux_pictures") or 0))

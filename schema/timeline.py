@@ -19,10 +19,7 @@ import redis
 
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .clock import EARLIEST, LATEST
-from .query import Filters
-from .query.commands import DIALECT, execute
-from .query.errors import QueryError
-from .query.text import Constraints
+from .query import Constraints, Filters, QueryError, aggregate_argv, run_search
 
 Unit = Literal["minute", "hour", "day", "week", "month", "year"]
 UNITS: dict[Unit, int] = {
@@ -138,8 +135,7 @@ def _aggregate(
 def _aggregate_page(
     r: redis.Redis, index: str, query: str, step: int, offset: int, rows: int
 ) -> tuple[list[str], list[tuple[float, int, float, int]]]:
-    argv = [
-        "FT.AGGREGATE",
+    argv = aggregate_argv(
         index,
         query,
         "APPLY",
@@ -177,9 +173,8 @@ def _aggregate_page(
         "LIMIT",
         str(offset),
         str(rows),
-        *DIALECT,
-    ]
-    reply = execute(r, argv)
+    )
+    reply = run_search(r, argv)
     out = []
     for row in reply[1:]:
         fields = {row[i].decode(): row[i + 1] for i in range(0, len(row), 2)}
@@ -201,8 +196,7 @@ def _bounds(r: redis.Redis, index: str, query: str) -> tuple[list[str], float, f
     before a bucket boundary could read as the boundary and its picture fall out of
     the chart. Whole seconds are exact, and in the same bucket as the picture.
     """
-    argv = [
-        "FT.AGGREGATE",
+    argv = aggregate_argv(
         index,
         query,
         "APPLY",
@@ -223,9 +217,8 @@ def _bounds(r: redis.Redis, index: str, query: str) -> tuple[list[str], float, f
         "@second",
         "AS",
         "last",
-        *DIALECT,
-    ]
-    reply = execute(r, argv)
+    )
+    reply = run_search(r, argv)
     if len(reply) < 2:
         return None
     fields = {reply[1][i].decode(): reply[1][i + 1] for i in range(0, len(reply[1]), 2)}

@@ -34,8 +34,7 @@ from picat.schema import (
     storage,
     store,
 )
-from picat.schema.query import Filters, count
-from picat.schema.query.commands import execute
+from picat.schema.query import Filters, count, run_search
 from picat.webapp import create_app
 from picat.webapp.auth import Auth
 
@@ -132,7 +131,7 @@ def test_web_searches_reads_and_curates_and_cannot_break_anything(server: Server
 
     assert count(web, Filters())[0] == 3
     by_camera = ["GROUPBY", "1", "@camera", "REDUCE", "COUNT", "0", "AS", "n"]
-    groups = execute(web, ["FT.AGGREGATE", "idx:images", "*", *by_camera])
+    groups = run_search(web, ["FT.AGGREGATE", "idx:images", "*", *by_camera])
     assert groups[1] == [b"camera", b"pi-1", b"n", b"3"]
     first, second, third = (image.pk for image in pictures)
     assert [image.pk for image in store.load_many(web, [first, second])] == [first, second]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from picat import doctor
+from picat import doctor_command as doctor
 from picat.capture import cameras
 from picat.cli import main
 from picat.embedded import EmbeddedRedis

@@ -7,3 +7,7 @@ queries) and read through `picat.schema.store`; nothing here knows HTTP, so the
 command line and the gallery share it, and the gallery only starts, watches and
 serves jobs.
 """
+
+from picat import refuse_stray_import
+
+refuse_stray_import(__name__)

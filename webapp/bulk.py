@@ -36,8 +36,7 @@ from flask import (
 from picat.schema import Image, is_valid_image_id, store
 from picat.schema.bulk import chunks, delete_ids, delete_step, find, keep_ids, keep_step
 from picat.schema.bulk import selection as matching
-from picat.schema.query import QueryError, Sort, count, search
-from picat.schema.query.filters import MAX_LIMIT
+from picat.schema.query import MAX_LIMIT, QueryError, Sort, count, search
 
 from .archive import ZIP_BATCH, stream_zip
 from .backend import backend

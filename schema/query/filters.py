@@ -16,11 +16,10 @@ from enum import StrEnum
 
 from ..model import CAMERA_PATTERN
 from .errors import QueryError
-from .numbers import format_number
+from .ranges import format_number
 
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 100
-DAY = 86400
 
 _UNIX_SECONDS = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?")

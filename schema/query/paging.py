@@ -30,9 +30,9 @@ from ..catalogue import Catalogue
 from ..ids import id_timestamp, is_valid_image_id
 from ..model import Image
 from ..store import FoundRow, image_from_row, search_rows
-from .commands import search_argv, timeouts
 from .filters import Sort
-from .numbers import Range
+from .ftsearch import search_argv, timeouts
+from .ranges import Range
 from .text import LUX, TIMESTAMP, Constraints
 
 GROWTH = 8

@@ -6,8 +6,9 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 
-from .filters import DAY, Filters
-from .numbers import INF, Range
+from ..clock import DAY
+from .filters import Filters
+from .ranges import INF, Range
 
 TIMESTAMP = "timestamp"
 LUX = "lux"
@@ -41,7 +42,10 @@ class Constraints:
     """Filters plus the ranges paging adds, rendered as one DIALECT 2 query string.
 
     Ranges on the same field are merged into one clause, so a page's slab and the
-    user's date range cost one numeric iterator, not two.
+    user's date range cost one numeric iterator, not two. Other packages make one
+    with `from_filters`, narrow it with `taken_within`, `expiring_only` and
+    `with_time_of_day`, and read `text()` and `can_match()`; the field-level
+    `narrow`, `without` and `range` are the paging code's.
     """
 
     ranges: dict[str, Range] = field(default_factory=dict)
@@ -67,6 +71,21 @@ class Constraints:
             # Relative to now: each page asks afresh, so "within a day" stays true.
             ranges[EXPIRES_AT] = Range(-INF, time.time() + filters.expiring)
         return cls(ranges, filters.camera, filters.tod_from, filters.tod_to)
+
+    def taken_within(self, start: float | None = None, end: float | None = None) -> Constraints:
+        """Only pictures taken from `start` to `end`, both inclusive (None: no bound)."""
+        if start is None and end is None:
+            return self
+        return self.narrow(TIMESTAMP, Range(-INF if start is None else start,
+                                            INF if end is None else end))
+
+    def expiring_only(self) -> Constraints:
+        """Only pictures that expire: a kept picture has no `expires_at` in the index."""
+        return self.narrow(EXPIRES_AT, Range())
+
+    def with_time_of_day(self) -> Constraints:
+        """Only pictures whose time of day at the camera is known."""
+        return self.narrow(TIME_OF_DAY, Range(0, DAY))
 
     def range(self, name: str) -> Range:
         return self.ranges.get(name, Range())

@@ -20,11 +20,11 @@ from .. import store
 from ..catalogue import DEFAULT_CATALOGUE, Catalogue
 from ..ids import InvalidImageId, is_valid_image_id
 from ..model import Image
-from .commands import count_argv, execute, search_argv
 from .errors import QueryError
 from .filters import MAX_LIMIT, Filters, Sort
-from .numbers import Range, format_number
+from .ftsearch import count_argv, run_search, search_argv
 from .paging import ORDERS, Pager, Position, Row, Segment, reversed_order
+from .ranges import Range, format_number
 from .text import LUX, TIMESTAMP, Constraints
 
 _NUMBER = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
@@ -117,7 +117,7 @@ def count(
 ) -> tuple[int, list[str]]:
     """How many pictures match, exactly, and the command that counted them."""
     argv = count_argv(catalogue.index, Constraints.from_filters(filters).text())
-    return int(execute(r, argv)[0]), argv
+    return int(run_search(r, argv)[0]), argv
 
 
 def count_newer(
@@ -125,7 +125,7 @@ def count_newer(
 ) -> int:
     """Pictures matching `filters` taken after `since`: the "N new pictures" banner."""
     c = Constraints.from_filters(filters).narrow(TIMESTAMP, Range(since, lo_open=True))
-    return int(execute(r, count_argv(catalogue.index, c.text()))[0]) if c.can_match() else 0
+    return int(run_search(r, count_argv(catalogue.index, c.text()))[0]) if c.can_match() else 0
 
 
 def _next_id(

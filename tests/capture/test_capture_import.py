@@ -92,7 +92,8 @@ def test_missing_path_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_p
 def test_import_starts_without_loading_the_gallery() -> None:
     """`picat import` loads only its own command module: Flask is a third of start-up."""
     probe = "import sys; from picat.cli import build_parser; build_parser('import'); " \
-        "print(sorted(m for m in ('flask', 'picat.webapp.app', 'picat.up') if m in sys.modules))"
+        "print(sorted(m for m in ('flask', 'picat.webapp.app', 'picat.up_command') " \
+        "if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout
     assert loaded.strip() == "[]"

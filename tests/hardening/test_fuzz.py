@@ -24,8 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from picat.schema.clock import EARLIEST, LATEST
-from picat.schema.query import Filters, parse_filters
-from picat.schema.query.text import escape_tag
+from picat.schema.query import Filters, escape_tag, parse_filters
 from picat.webapp.params import parse_tz
 
 from .helpers import PASSWORD, READONLY_PASSWORD, TOKEN, csrf_from, log_in

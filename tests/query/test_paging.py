@@ -10,7 +10,7 @@ import redis
 
 from picat.schema import Catalogue, new_image_id
 from picat.schema.query import Filters, Sort, paging, parse_filters, search
-from picat.schema.query.numbers import Range
+from picat.schema.query.ranges import Range
 
 from .conftest import Camera
 from .walk import expected, walk

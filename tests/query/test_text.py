@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from picat.schema.query import Filters
-from picat.schema.query.numbers import format_number
+from picat.schema.query.ranges import format_number
 from picat.schema.query.text import Constraints, escape_tag
 
 

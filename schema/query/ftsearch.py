@@ -1,4 +1,8 @@
-"""FT.SEARCH argv, run so that a server-side timeout says so, and printed for `redis-cli`."""
+"""Search commands as argv: built, run (a server-side timeout says so), printed for `redis-cli`.
+
+Every command is built as a list first so the page that ran it can show it; every
+one states the query dialect (`DIALECT 2`), so it reads the same in `redis-cli`.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,12 @@ def count_argv(index: str, query: str) -> list[str]:
     return ["FT.SEARCH", index, query, "NOCONTENT", "LIMIT", "0", "0", *DIALECT]
 
 
+def aggregate_argv(index: str, query: str, *steps: str) -> list[str]:
+    """`FT.AGGREGATE index query steps... DIALECT 2`: the steps (LOAD, APPLY, GROUPBY,
+    SORTBY, LIMIT...) are the caller's; the dialect is the one every search states."""
+    return ["FT.AGGREGATE", index, query, *steps, *DIALECT]
+
+
 @contextmanager
 def timeouts() -> Iterator[None]:
     """A server-side timeout of a search becomes `QueryTimeout` (a 503)."""
@@ -48,8 +58,8 @@ def timeouts() -> Iterator[None]:
         raise
 
 
-def execute(r: redis.Redis, argv: list[str]) -> Any:
-    """Run one search command; a server-side timeout becomes `QueryTimeout` (a 503).
+def run_search(r: redis.Redis, argv: list[str]) -> Any:
+    """Run one FT.SEARCH or FT.AGGREGATE; a server-side timeout becomes `QueryTimeout` (a 503).
 
     It runs through the catalogue's read functions (`functions.search`), which the web
     role must use: they keep the server's time limit and never return picture bytes.

@@ -1,4 +1,4 @@
-"""`picat capture` and `picat import`: the capture side's command line."""
+"""`picat capture`: take pictures on a trigger and store them, until stopped (or `--once`)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def _cmd_capture(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the capture commands to `picat`."""
+    """Add `picat capture` to `picat`."""
     capture = sub.add_parser(
         "capture",
         help="take pictures and store them in Redis (spooling while Redis is away)",
