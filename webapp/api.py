@@ -14,7 +14,7 @@ from picat.schema.replies import text
 from .auth import current_role, public_health
 from .backend import backend, image_or_404
 from .display import images_json
-from .errors import loading_message
+from .error_pages import loading_message
 
 bp = Blueprint("api", __name__)
 

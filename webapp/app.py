@@ -15,7 +15,7 @@ from . import (
     bulk,
     curation,
     display,
-    errors,
+    error_pages,
     gallery,
     images,
     picture,
@@ -25,7 +25,7 @@ from . import (
     timeline,
 )
 from .backend import EXTENSION, Backend
-from .config import gallery_limits
+from .settings import gallery_limits
 
 
 def create_app(
@@ -67,7 +67,7 @@ def create_app(
     auth.install(app, auth_settings, trust_proxy, host)  # first: a bad Host is a 400
     security.install(app)
     curation.install(app, redis_url)
-    errors.install(app)
+    error_pages.install(app)
     display.install(app)
     storage.install(app)
     for module in (gallery, picture, images, api, timeline, bulk, storage):

@@ -41,7 +41,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from picat.passwords import verify_password
 
 from .backend import EXTENSION, backend
-from .errors import error_response, is_fragment_request, wants_json
+from .error_pages import error_response, is_fragment_request, wants_json
 from .throttle import LoginThrottle
 
 CURATOR, VIEWER, SCRIPT = "curator", "viewer", "script"

@@ -42,7 +42,7 @@ from .archive import ZIP_BATCH, stream_zip
 from .backend import backend
 from .curation import curator
 from .display import with_query
-from .errors import error_response
+from .error_pages import error_response
 from .fragments import fragment
 from .params import View, parse_view
 

@@ -39,7 +39,7 @@ from picat.timelapse.jobs import Busy, Job, Jobs, OverLimit
 from picat.timelapse.settings import load_limits
 
 from .backend import backend
-from .errors import error_response
+from .error_pages import error_response
 from .fragments import fragment
 from .params import View, parse_view
 
