@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .config import CaptureConfig
 from .frame import Camera
 from .picamera import Picamera2Camera
+from .settings import CaptureSettings
 from .simulated import SimulatedCamera
 
 log = logging.getLogger("picat.capture")
@@ -51,18 +51,20 @@ def resolve_kind(kind: str) -> str:
     return "simulated"
 
 
-def open_camera(kind: str, config: CaptureConfig, once: bool = False) -> Camera:
+def open_camera(kind: str, capture_settings: CaptureSettings, once: bool = False) -> Camera:
     """Open the named camera; raises CameraUnavailable if picamera2 cannot be used.
 
     `once` (`picat capture --once`) lets the picture wait for autofocus to settle."""
     chosen = resolve_kind(kind)
     if chosen == "picamera2":
         return Picamera2Camera(
-            config.resolution, config.thumbnail_size, config.jpeg_quality, config.autofocus,
-            wait_for_focus=once, frame_timeout=config.camera_timeout,
+            capture_settings.resolution, capture_settings.thumbnail_size,
+            capture_settings.jpeg_quality, capture_settings.autofocus,
+            wait_for_focus=once, frame_timeout=capture_settings.camera_timeout,
         )
-    resolution = config.resolution or SIMULATED_RESOLUTION
+    resolution = capture_settings.resolution or SIMULATED_RESOLUTION
     log.info("camera: simulated at %dx%d", *resolution)
     return SimulatedCamera(
-        resolution, config.thumbnail_size, config.jpeg_quality, config.simulated_seed
+        resolution, capture_settings.thumbnail_size, capture_settings.jpeg_quality,
+        capture_settings.simulated_seed,
     )

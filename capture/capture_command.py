@@ -13,29 +13,33 @@ from picat.sdnotify import notify, watchdog_seconds
 from picat.settings import Settings
 
 from .cameras import open_camera
-from .config import CAMERA_KINDS, TRIGGER_KINDS, CaptureConfig, load_capture_config
 from .frame import Camera
 from .motion import MotionDetector
 from .picamera import CameraUnavailable
 from .service import make_service
+from .settings import CAMERA_KINDS, TRIGGER_KINDS, CaptureSettings, load_capture_settings
 from .triggers import GpioTrigger, IntervalTrigger, MotionTrigger, OnceTrigger, Trigger
 from .watchdog import WatchedCamera, keep_alive
 
 log = logging.getLogger("picat.capture")
 
 
-def make_trigger(kind: str, once: bool, config: CaptureConfig, camera: Camera) -> Trigger:
+def make_trigger(
+    kind: str, once: bool, capture_settings: CaptureSettings, camera: Camera
+) -> Trigger:
     if once:
         return OnceTrigger()
     if kind == "gpio":
         return GpioTrigger(
-            config.gpio_pin, config.gpio_edge, config.gpio_pull_up, config.gpio_debounce
+            capture_settings.gpio_pin, capture_settings.gpio_edge,
+            capture_settings.gpio_pull_up, capture_settings.gpio_debounce,
         )
     if kind == "motion":
         return MotionTrigger(
-            camera, MotionDetector(config.motion_threshold, config.motion_cooldown)
+            camera,
+            MotionDetector(capture_settings.motion_threshold, capture_settings.motion_cooldown),
         )
-    return IntervalTrigger(config.capture_interval)
+    return IntervalTrigger(capture_settings.capture_interval)
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -51,9 +55,11 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def _cmd_capture(args: argparse.Namespace, settings: Settings) -> int:
-    config = load_capture_config(settings)
+    capture_settings = load_capture_settings(settings)
     try:
-        camera = open_camera(args.camera or config.camera, config, once=args.once)
+        camera = open_camera(
+            args.camera or capture_settings.camera, capture_settings, once=args.once
+        )
     except CameraUnavailable as exc:
         print(f"picat capture: {exc}", file=sys.stderr)
         return 2
@@ -65,9 +71,11 @@ def _cmd_capture(args: argparse.Namespace, settings: Settings) -> int:
     if period:
         keep_alive(watched, period, stopped)
     try:
-        trigger = make_trigger(args.trigger or config.trigger, args.once, config, watched)
-        service = make_service(settings, config, watched, trigger)
-        notify("READY=1", f"STATUS=capturing as {config.camera_id}")
+        trigger = make_trigger(
+            args.trigger or capture_settings.trigger, args.once, capture_settings, watched
+        )
+        service = make_service(settings, capture_settings, watched, trigger)
+        notify("READY=1", f"STATUS=capturing as {capture_settings.camera_id}")
         emptied = service.run(stop)
     except RuntimeError as exc:
         print(f"picat capture: {exc}", file=sys.stderr)
@@ -79,7 +87,7 @@ def _cmd_capture(args: argparse.Namespace, settings: Settings) -> int:
     if args.once and not emptied:
         why = service.uploader.outage or "Redis did not take it"
         print(
-            f"picat capture: the picture is kept in {config.spool_dir} because {why}; "
+            f"picat capture: the picture is kept in {capture_settings.spool_dir} because {why}; "
             "the next `picat capture` stores it",
             file=sys.stderr,
         )

@@ -60,7 +60,7 @@ CONNECTION_NAME_PREFIX = "picat-"
 class Acknowledgement:
     """Redis acknowledged some EXECs (in memory, maybe not yet on disk): on what, in which run."""
 
-    connection: str
+    connection: tuple[int, str]
     """The connection the EXECs ran on (`DurableWriter.connection`): WAITAOF there covers them."""
     server_run: str | None
     """The server's `run_id` (changes at every restart), None if this user may not run INFO."""
@@ -129,16 +129,16 @@ class DurableWriter:
         if self.connection() != acknowledgement.connection:
             raise NotDurable("the connection to Redis was re-established during the write")
 
-    def connection(self) -> str:
-        """Which connection the client is on, as `<CLIENT ID>/<name>`, in a form no other
-        connection has had, even before a restart of Redis: a connection without our
-        name gets a new random one (one more round trip, once per connection)."""
+    def connection(self) -> tuple[int, str]:
+        """Which connection the client is on, as (CLIENT ID, name): a pair no other
+        connection has had, even before a restart of Redis, because a connection
+        without our name gets a new random one (one more round trip, once per connection)."""
         info = self.r.client_info()
         name = str(info.get("name") or "")
         if not name.startswith(CONNECTION_NAME_PREFIX):
             name = CONNECTION_NAME_PREFIX + secrets.token_hex(8)
             self.r.client_setname(name)
-        return f"{info['id']}/{name}"
+        return int(info["id"]), name
 
     def server_run(self) -> str | None:
         """The server's run id, which tells a restart apart; None when INFO is refused (the

@@ -16,9 +16,9 @@ from picat.schema import index
 from picat.schema.originals import StoreUnavailable
 from picat.settings import Settings, picture_limits, safe_url
 
-from .config import load_capture_config
 from .durable import NotDurable, connect_single
 from .importer import import_files
+from .settings import load_capture_settings
 
 
 def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -27,7 +27,7 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if missing:
         print(f"picat import: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    config = load_capture_config(settings)
+    capture_settings = load_capture_settings(settings)
     r = connect_single(settings.effective_redis_url)
     catalogue = settings.catalogue()
     try:
@@ -42,7 +42,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         report = import_files(
-            r, paths, config.camera_id, config.image_ttl, config.thumbnail_size, catalogue,
+            r, paths, capture_settings.camera_id, capture_settings.image_ttl,
+            capture_settings.thumbnail_size, catalogue,
             limits=picture_limits(),
         )
     except redis.ConnectionError as exc:

@@ -18,9 +18,9 @@ from picat.schema.clock import EARLIEST, LATEST, local_time_fields
 from picat.settings import Settings
 
 from .cameras import open_camera
-from .config import CaptureConfig, check_camera_id
 from .durable import DurableWriter, connect_single
 from .frame import Camera, Frame
+from .settings import CaptureSettings, check_camera_id
 from .spool import Capture, Spool, SpoolFull
 from .triggers import IntervalTrigger, Trigger
 from .uploader import Uploader
@@ -140,32 +140,32 @@ class CaptureService:
 
 def make_service(
     settings: Settings,
-    config: CaptureConfig,
+    capture_settings: CaptureSettings,
     camera: Camera,
     trigger: Trigger,
     catalogue: Catalogue | None = None,
 ) -> CaptureService:
     """Wire a service to Redis, the spool and the image store from the settings."""
     catalogue = catalogue or settings.catalogue()
-    spool = Spool(config.spool_dir, config.spool_max_bytes)
+    spool = Spool(capture_settings.spool_dir, capture_settings.spool_max_bytes)
     writer = DurableWriter(connect_single(settings.effective_redis_url), catalogue)
     return CaptureService(
         camera, trigger, spool, Uploader(spool, writer, catalogue),
-        config.camera_id, config.image_ttl,
+        capture_settings.camera_id, capture_settings.image_ttl,
     )
 
 
 def run_capture(
     settings: Settings,
-    config: CaptureConfig,
+    capture_settings: CaptureSettings,
     stop: threading.Event,
     camera: str = "auto",
     catalogue: Catalogue | None = None,
 ) -> None:
     """Capture on the interval trigger until `stop` is set; spools through Redis outages."""
-    source = open_camera(camera, config)
+    source = open_camera(camera, capture_settings)
     try:
-        trigger = IntervalTrigger(config.capture_interval)
-        make_service(settings, config, source, trigger, catalogue).run(stop)
+        trigger = IntervalTrigger(capture_settings.capture_interval)
+        make_service(settings, capture_settings, source, trigger, catalogue).run(stop)
     finally:
         source.close()

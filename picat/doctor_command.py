@@ -248,15 +248,15 @@ def check_page_size(uses_local_redis: bool) -> Check:
 
 
 def run_checks(settings: Settings) -> list[Check]:
-    from picat.capture.config import load_capture_config
+    from picat.capture.settings import load_capture_settings
 
-    config = load_capture_config(settings)
+    capture_settings = load_capture_settings(settings)
     return [
-        check_camera(config.camera),
+        check_camera(capture_settings.camera),
         check_gpio(),
         *check_redis(settings.effective_redis_url),
         check_clock(),
-        check_spool(config.spool_dir, config.spool_max_bytes),
+        check_spool(capture_settings.spool_dir, capture_settings.spool_max_bytes),
         check_page_size(uses_local_redis=not os.environ.get("REDIS_URL")),
     ]
 

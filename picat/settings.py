@@ -3,7 +3,7 @@
 Every setting has a default that works out of the box; the README lists them all.
 Only what every command may need is read here (where Redis is, where data lives);
 capture's variables (`IMAGE_TTL`, `CAMERA_ID`, `CAPTURE_INTERVAL`, ...) are read
-by `picat.capture.config`, so a bad one stops only the commands that capture or
+by `picat.capture.settings`, so a bad one stops only the commands that capture or
 import, not `picat schema show`.
 """
 

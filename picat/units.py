@@ -217,7 +217,7 @@ def _picat_executable() -> Path:
 def make_target(settings: Settings, system: bool, camera: str | None) -> Target:
     """The target for the user running this (the one behind sudo for --system)."""
     from picat.capture.cameras import raspberry_pi_model
-    from picat.capture.config import load_capture_config
+    from picat.capture.settings import load_capture_settings
 
     name = os.environ.get("SUDO_USER") if system and os.geteuid() == 0 else None
     account = pwd.getpwnam(name) if name else pwd.getpwuid(os.getuid())
@@ -229,12 +229,12 @@ def make_target(settings: Settings, system: bool, camera: str | None) -> Target:
         Path("/etc/pi-catalogue/picat.env") if system
         else home / ".config" / "pi-catalogue" / "picat.env"
     )
-    config = load_capture_config(settings)
+    capture_settings = load_capture_settings(settings)
     chosen = camera or ("picamera2" if raspberry_pi_model() else "simulated")
     return Target(
         system=system, user=account.pw_name, home=home, picat=_picat_executable(),
         working_dir=Path.cwd(), data_dir=data_dir, env_file=env_file, camera=chosen,
-        camera_timeout=config.camera_timeout, systemd_version=systemd_version(),
+        camera_timeout=capture_settings.camera_timeout, systemd_version=systemd_version(),
     )
 
 

@@ -23,7 +23,7 @@ import sys
 import threading
 
 from picat import embedded, retention
-from picat.capture.config import CaptureConfig
+from picat.capture.settings import CaptureSettings
 from picat.settings import Settings, port_number
 from picat.signals import sigterm_as_interrupt
 
@@ -56,10 +56,12 @@ class _CaptureThread(threading.Thread):
     failure logs it and interrupts the main thread (the gallery)."""
 
     def __init__(
-        self, settings: Settings, config: CaptureConfig, stop: threading.Event, camera: str
+        self, settings: Settings, capture_settings: CaptureSettings, stop: threading.Event,
+        camera: str,
     ) -> None:
         super().__init__(name="capture", daemon=True)
-        self.settings, self.config, self.stop, self.camera = settings, config, stop, camera
+        self.settings, self.capture_settings = settings, capture_settings
+        self.stop, self.camera = stop, camera
         self.error: str | None = None
 
     def run(self) -> None:
@@ -67,7 +69,7 @@ class _CaptureThread(threading.Thread):
         from picat.capture.service import run_capture
 
         try:
-            run_capture(self.settings, self.config, self.stop, self.camera)
+            run_capture(self.settings, self.capture_settings, self.stop, self.camera)
             return
         except (CameraUnavailable, CameraStalled) as exc:  # the message says it all
             log.error("capture failed: %s", exc)
@@ -118,7 +120,7 @@ class _Startup(threading.Thread):
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from picat.capture.config import load_capture_config
+    from picat.capture.settings import load_capture_settings
     from picat.timelapse.settings import video_folder
     from picat.webapp import create_app
     from picat.webapp.auth_settings import load_auth_settings
@@ -130,10 +132,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     host, port = args.host or web.host, args.port or web.port
     access = load_auth_settings(host, no_auth=args.no_auth, command="picat up")
     camera = args.camera
-    config = None
+    capture_settings = None
     if camera != "none":
-        config = load_capture_config(settings)
-        camera = camera or config.camera
+        capture_settings = load_capture_settings(settings)
+        camera = camera or capture_settings.camera
     with contextlib.ExitStack() as stack:
         server = None
         if settings.redis_url is None:
@@ -158,8 +160,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             threading.Thread(target=sweep_periodically, args=(url, catalogue, stop),
                              name="sweep", daemon=True).start()
         threads: list[_Startup | _CaptureThread] = [_Startup(settings, server, stop)]
-        if config is not None:
-            threads.append(_CaptureThread(settings, config, stop, camera))
+        if capture_settings is not None:
+            threads.append(_CaptureThread(settings, capture_settings, stop, camera))
         for thread in threads:
             thread.start()
             stack.callback(thread.join, 30)

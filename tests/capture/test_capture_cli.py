@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from picat.capture.config import load_capture_config
 from picat.capture.service import run_capture
+from picat.capture.settings import load_capture_settings
 from picat.capture.triggers import IntervalTrigger
 from picat.cli import main
 from picat.embedded import EmbeddedRedis
@@ -87,7 +87,7 @@ def test_bad_settings_name_the_variable(
 ) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SystemExit, match=message):
-        load_capture_config(load_settings())
+        load_capture_settings(load_settings())
 
 
 def test_run_capture_until_stopped(
@@ -99,7 +99,7 @@ def test_run_capture_until_stopped(
     monkeypatch.setenv("CAMERA_ID", "up-cam")
     monkeypatch.setenv("CAPTURE_INTERVAL", "0.2")
     settings = Settings(redis_url=redis_url, data_dir=tmp_path, redis_port=0)
-    config = load_capture_config(settings)
+    config = load_capture_settings(settings)
     stop = threading.Event()
     running = threading.Thread(
         target=run_capture, args=(settings, config, stop, "simulated", catalogue)

@@ -20,8 +20,8 @@ import redis
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from picat.capture.config import GPIO_DEBOUNCE
 from picat.capture.durable import connect_single
+from picat.capture.settings import GPIO_DEBOUNCE
 from picat.capture.triggers import GpioTrigger
 from picat.schema import Catalogue
 

@@ -18,7 +18,6 @@ import redis
 from PIL import Image as PILImage
 
 from picat.capture import cameras, picamera
-from picat.capture.config import load_capture_config
 from picat.capture.durable import DurableWriter
 from picat.capture.picamera import (
     AF_MODE_CONTINUOUS,
@@ -31,6 +30,7 @@ from picat.capture.picamera import (
     open_picamera2,
 )
 from picat.capture.service import build_capture
+from picat.capture.settings import load_capture_settings
 from picat.schema import Catalogue, store
 from picat.settings import load_settings
 
@@ -245,7 +245,7 @@ def test_once_opens_the_camera_waiting_for_focus(
 ) -> None:
     standin(sensor="imx708")
     monkeypatch.setenv("CAMERA_RESOLUTION", "640x360")
-    config = load_capture_config(load_settings())
+    config = load_capture_settings(load_settings())
     for once in (True, False):
         camera = cameras.open_camera("picamera2", config, once=once)
         assert isinstance(camera, Picamera2Camera) and camera._focus_pending is once

@@ -33,7 +33,7 @@ already means forever."""
 
 
 @dataclass(frozen=True)
-class CaptureConfig:
+class CaptureSettings:
     image_ttl: int
     camera_id: str
     capture_interval: float
@@ -104,10 +104,10 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def load_capture_config(settings: Settings) -> CaptureConfig:
+def load_capture_settings(settings: Settings) -> CaptureSettings:
     """Read the capture variables; defaults suit a Pi with a Camera Module 3."""
-    config = _read_capture_config(settings)
-    width, height = config.resolution or (0, 0)  # None: the sensor mode the camera picks
+    capture_settings = _read_capture_settings(settings)
+    width, height = capture_settings.resolution or (0, 0)  # None: the sensor mode the camera picks
     limits = picture_limits()
     if width * height > limits.max_pixels:
         raise SystemExit(
@@ -115,11 +115,11 @@ def load_capture_config(settings: Settings) -> CaptureConfig:
             f"than PICAT_MAX_PICTURE_MEGAPIXELS ({limits.max_pixels / 1e6:g}): the gallery "
             "would refuse to decode its pictures; lower one or raise the other"
         )
-    return config
+    return capture_settings
 
 
-def _read_capture_config(settings: Settings) -> CaptureConfig:
-    return CaptureConfig(
+def _read_capture_settings(settings: Settings) -> CaptureSettings:
+    return CaptureSettings(
         image_ttl=env_setting(
             "IMAGE_TTL",
             7 * 24 * 3600,
