@@ -10,13 +10,13 @@ from flask import Flask
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
 
 from . import (
-    api,
     auth,
     bulk,
     curation,
     display,
     error_pages,
     gallery,
+    health,
     images,
     picture,
     security,
@@ -70,7 +70,7 @@ def create_app(
     error_pages.install(app)
     display.install(app)
     storage.install(app)
-    for module in (gallery, picture, images, api, timeline, bulk, storage):
+    for module in (gallery, picture, images, health, timeline, bulk, storage):
         app.register_blueprint(module.bp)
     timelapse.install(app)
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (JSON, images, CSS):

@@ -46,7 +46,7 @@ from .throttle import LoginThrottle
 
 CURATOR, VIEWER, SCRIPT = "curator", "viewer", "script"
 INVALID = "invalid"  # a wrong API token: refused even on public routes
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "api.health"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "health.check"})
 SESSION_LIFETIME = timedelta(days=14)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _EXTENSION = "picat.auth"

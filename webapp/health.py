@@ -1,6 +1,7 @@
-"""The JSON twin of the picture page, and `/healthz` (the gallery's twin, `/api/images`,
-is answered by the gallery's own handler); every error is `{"error": ...}` with a 4xx or
-503 status.
+"""`/healthz`: whether the gallery can work, for monitors and load balancers.
+
+(The JSON API's pictures, `/api/images` and `/api/images/<id>`, come from the same
+handlers as the gallery and picture pages: gallery.py, picture.py.)
 """
 
 from __future__ import annotations
@@ -8,31 +9,18 @@ from __future__ import annotations
 import redis
 from flask import Blueprint, Response, jsonify
 
-from picat.schema import index, store
+from picat.schema import index
 from picat.schema.replies import text
 
 from .auth import current_role, public_health
-from .backend import backend, image_or_404
-from .display import images_json
+from .backend import backend
 from .error_pages import loading_message
 
-bp = Blueprint("api", __name__)
-
-
-@bp.get("/api/images/<image_id>")
-def image(image_id: str) -> Response:
-    """One picture's metadata and URLs, and whether its original is `stored`, `missing`
-    (its blob was deleted behind our back) or `unreachable` (its store does not answer)."""
-    picture = image_or_404(image_id)
-    app = backend()
-    return jsonify(
-        {**images_json([picture])[0],
-         "original": store.original_state(app.redis, picture, app.catalogue)}
-    )
+bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def health() -> tuple[Response, int]:
+def check() -> tuple[Response, int]:
     """Whether Redis answers and the index is there and complete: 200 if so, else 503.
 
     Without a login it says only that, and why not: no counts, names or addresses.
