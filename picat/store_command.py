@@ -6,45 +6,16 @@ capture and the gallery keep running meanwhile, and an interrupted run is resume
 by running it again. Set `IMAGE_STORE` to the target afterwards (and run it once
 more: pictures captured under the old setting during the run are moved then).
 `picat store sweep` removes blobs whose picture has gone (expired through its TTL,
-or a capture that crashed between blob and hash); `picat up` runs it every hour.
+or a capture that crashed between blob and hash); `picat up` runs it every hour
+(`schema.sweep.sweep_periodically`).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-import threading
-from typing import TYPE_CHECKING
 
 from picat.settings import Settings
-
-if TYPE_CHECKING:
-    from picat.schema import Catalogue
-
-log = logging.getLogger("picat.store")
-
-SWEEP_EVERY = 3600.0
-FIRST_SWEEP = 60.0
-"""Seconds after start-up of the first sweep in `picat up`: not while everything starts."""
-
-
-def sweep_periodically(redis_url: str, catalogue: Catalogue, stop: threading.Event) -> None:
-    """`picat up`'s sweeper: a pass every `SWEEP_EVERY` seconds until `stop`; a failed pass is
-    logged and tried again at the next, resuming where it stopped."""
-    from picat.schema import connect
-    from picat.schema.sweep import sweep
-
-    assert catalogue.originals is not None
-    r = connect(redis_url)
-    wait = FIRST_SWEEP
-    while not stop.wait(wait):
-        wait = SWEEP_EVERY
-        try:
-            sweep(r, catalogue.originals, catalogue)
-        except Exception:
-            log.exception("the sweep of %s failed; the next one resumes it",
-                          catalogue.originals.spec)
 
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

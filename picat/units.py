@@ -1,4 +1,4 @@
-"""`picat service install`: systemd units for this user, this venv and these paths.
+"""The systemd units for this user, this venv and these paths (`picat service install`).
 
 Why generated rather than copied from a file: a static unit has to guess the user
 (Raspberry Pi OS has had no `pi` user since April 2022), the project's path and the
@@ -20,7 +20,6 @@ groups that exist. The capture unit:
 
 from __future__ import annotations
 
-import argparse
 import grp
 import math
 import os
@@ -208,7 +207,7 @@ def systemd_version(run: Callable[..., subprocess.CompletedProcess[str]] = subpr
     return int(found.group(1)) if found else FALLBACK_SYSTEMD
 
 
-def _picat_executable() -> Path:
+def picat_executable() -> Path:
     """This venv's `picat`, by absolute path (the unit must not depend on PATH)."""
     beside = Path(sys.executable).parent / "picat"
     return beside if beside.exists() else Path(sys.argv[0]).resolve()
@@ -232,7 +231,7 @@ def make_target(settings: Settings, system: bool, camera: str | None) -> Target:
     capture_settings = load_capture_settings(settings)
     chosen = camera or ("picamera2" if raspberry_pi_model() else "simulated")
     return Target(
-        system=system, user=account.pw_name, home=home, picat=_picat_executable(),
+        system=system, user=account.pw_name, home=home, picat=picat_executable(),
         working_dir=Path.cwd(), data_dir=data_dir, env_file=env_file, camera=chosen,
         camera_timeout=capture_settings.camera_timeout, systemd_version=systemd_version(),
     )
@@ -270,40 +269,3 @@ def install(target: Target, units: dict[str, str], start: bool, run: Run = _run)
     print(f"settings (REDIS_URL, CAMERA_ID, ...) go in {target.env_file}; "
           f"logs: {journal} -u {CAPTURE_UNIT} -f")
     return 0
-
-
-def _cmd_install(args: argparse.Namespace, settings: Settings) -> int:
-    if args.system and os.geteuid() != 0:
-        print("picat service install --system writes /etc/systemd/system: run it with sudo "
-              f"(sudo {_picat_executable()} service install --system), or drop --system for "
-              "units of your own user", file=sys.stderr)
-        return 2
-    target = make_target(settings, args.system, args.camera)
-    return install(target, units_for(target, args.web), start=not args.no_start)
-
-
-def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    target = make_target(settings, args.system, args.camera)
-    for name, text in units_for(target, args.web).items():
-        print(f"# {target.unit_dir / name}\n{text}")
-    return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add `picat service` to `picat`."""
-    service = sub.add_parser("service", help="install systemd units for capture (and gallery)")
-    actions = service.add_subparsers(dest="service_command", required=True, metavar="ACTION")
-    for name, func, text in (
-        ("install", _cmd_install, "write, enable and start the units"),
-        ("show", _cmd_show, "print the units install would write"),
-    ):
-        action = actions.add_parser(name, help=text)
-        action.add_argument("--system", action="store_true",
-                            help="system units in /etc/systemd/system (needs sudo); "
-                                 "default: units of your user, started at boot by lingering")
-        action.add_argument("--web", action="store_true", help="also the gallery (picat web)")
-        action.add_argument("--camera", choices=("picamera2", "simulated"),
-                            help="pin this camera (default: picamera2 on a Raspberry Pi)")
-        if name == "install":
-            action.add_argument("--no-start", action="store_true", help="enable, do not start")
-        action.set_defaults(func=func)

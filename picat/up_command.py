@@ -155,7 +155,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         stop = threading.Event()
         catalogue = settings.catalogue()
         if catalogue.originals is not None:
-            from picat.store_command import sweep_periodically
+            from picat.schema.sweep import sweep_periodically
 
             threading.Thread(target=sweep_periodically, args=(url, catalogue, stop),
                              name="sweep", daemon=True).start()

@@ -18,6 +18,7 @@ sweep resumes where it stopped; a finished pass clears that mark.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from itertools import islice
 import redis
 
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
+from .connection import connect
 from .originals import BlobStore, Listed
 from .replies import text
 
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = 3600
 DEFAULT_BATCH = 500
+SWEEP_EVERY = 3600.0
+"""Seconds between two passes of `picat up`'s sweeper."""
+FIRST_SWEEP = 60.0
+"""Seconds after start-up of the first sweep in `picat up`: not while everything starts."""
 
 
 @dataclass(frozen=True)
@@ -93,3 +99,18 @@ def sweep(
     log.info("sweep of %s finished: checked %d blobs, removed %d", blob_store.spec, checked,
              removed)
     return SweepReport(checked, removed, finished=True)
+
+
+def sweep_periodically(redis_url: str, catalogue: Catalogue, stop: threading.Event) -> None:
+    """`picat up`'s sweeper: a pass every `SWEEP_EVERY` seconds until `stop`; a failed pass is
+    logged and tried again at the next, resuming where it stopped."""
+    assert catalogue.originals is not None
+    r = connect(redis_url)
+    wait = FIRST_SWEEP
+    while not stop.wait(wait):
+        wait = SWEEP_EVERY
+        try:
+            sweep(r, catalogue.originals, catalogue)
+        except Exception:
+            log.exception("the sweep of %s failed; the next one resumes it",
+                          catalogue.originals.spec)
