@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import flask
-from PIL import Image as PILImage
 
 PASSWORD = "correct horse battery"
 READONLY_PASSWORD = "shared screen only"
 TOKEN = "t0ken-for-scripts-0123456789abcdef"
-
-
-def small_jpeg(size: tuple[int, int] = (32, 24)) -> bytes:
-    out = io.BytesIO()
-    PILImage.new("RGB", size, (90, 140, 200)).save(out, "JPEG", quality=70)
-    return out.getvalue()
 
 
 def csrf_from(html: str) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from picat.webapp import create_app
-
+from ..factories import make_app
 from .conftest import free_port_url
 from .helpers import PASSWORD, TOKEN, log_in
 
@@ -81,7 +80,7 @@ def test_every_response_type_carries_the_headers(secure_app, add_picture):
 
 @pytest.mark.parametrize("path", ["/", "/api/images", "/healthz"])
 def test_the_503_when_redis_is_away_carries_them_too(catalogue, auth, path):
-    app = create_app(free_port_url(), catalogue=catalogue, auth_settings=auth, TESTING=True)
+    app = make_app(free_port_url(), catalogue, auth_settings=auth)
     response = app.test_client().get(path, headers=BEARER)
     assert response.status_code == 503
     _check(response, path)

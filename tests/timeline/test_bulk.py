@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import redis
 
-from picat.schema import Catalogue, Image, new_image_id, store
+from picat.schema import Catalogue, store
 from picat.schema.bulk import (
     Step,
     delete_ids,
@@ -18,6 +18,8 @@ from picat.schema.bulk import (
 )
 from picat.schema.query import Filters
 
+from ..factories import picture
+
 BASE = 1_790_000_000.0
 
 
@@ -25,12 +27,8 @@ def _add(r: redis.Redis, catalogue: Catalogue, n: int, *, kept_every: int = 0) -
     ids = []
     for i in range(n):
         kept = kept_every and i % kept_every == 0
-        image = Image(
-            pk=new_image_id(BASE + i),
-            timestamp=BASE + i,
-            lux=float(i),
-            camera="garden",
-            expires_at=None if kept else 4_000_000_000.0,
+        image = picture(
+            BASE + i, lux=float(i), camera="garden", expires_at=None if kept else 4_000_000_000.0,
         )
         store.save(r, image, b"jpeg", None, catalogue)
         ids.append(image.pk)

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image as PILImage
 
 from picat.schema import Catalogue, connect, index
-from picat.webapp import create_app
+
+from ..factories import make_app
 
 
 def _png(size: tuple[int, int]) -> bytes:
@@ -62,7 +63,7 @@ def test_thumbnail_refused_by_maxmemory_is_served_and_logs_no_bytes(
     private.hset(f"{catalogue.prefix}1790000003", mapping={
         "image_data": out.getvalue(), "timestamp": "1790000003", "mime_type": "image/jpeg"})
     private.config_set("maxmemory", "1")
-    client = create_app(server.url, catalogue=catalogue, TESTING=True).test_client()
+    client = make_app(server.url, catalogue).test_client()
     with caplog.at_level(logging.WARNING):
         response = client.get("/images/1790000003/thumbnail")
     assert response.status_code == 200 and response.data.startswith(b"\xff\xd8")

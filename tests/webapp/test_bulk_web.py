@@ -10,8 +10,9 @@ import redis
 
 from picat.passwords import hash_password
 from picat.schema import Catalogue
-from picat.webapp import create_app
 from picat.webapp.auth import Auth
+
+from ..factories import make_app
 
 
 def _token(client) -> str:
@@ -101,8 +102,8 @@ def test_zip_of_selected_and_of_all_matching(client, add_picture):
 
 def test_read_only_session_can_download_but_not_curate(redis_url, catalogue, add_picture, r):
     image = add_picture()
-    app = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"k", TESTING=True,
+    app = make_app(
+        redis_url, catalogue,
         auth_settings=Auth(hash_password("curate pictures"), hash_password("only look at them")),
     )
     client = app.test_client()

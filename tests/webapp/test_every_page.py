@@ -15,9 +15,9 @@ import pytest
 from flask import url_for
 
 from picat.timelapse.jobs import key_prefix
-from picat.webapp import create_app
 
 from ..conftest import served
+from ..factories import make_app
 
 HX = {"HX-Request": "true"}
 FRAGMENTS = {  # route -> where its part sits on the gallery page
@@ -39,10 +39,7 @@ DOWNLOADS = {"images.download", "bulk.download"}
 @pytest.fixture
 def app(redis_url, catalogue, tmp_path, r):
     """The gallery with timelapses on (they need a folder for videos)."""
-    made = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"test-secret", TESTING=True,
-        PICAT_TIMELAPSE_DIR=tmp_path / "videos",
-    )
+    made = make_app(redis_url, catalogue, PICAT_TIMELAPSE_DIR=tmp_path / "videos")
     yield made
     keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))
     if keys:

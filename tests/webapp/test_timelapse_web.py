@@ -10,16 +10,15 @@ import pytest
 from picat.passwords import hash_password
 from picat.timelapse.jobs import key_prefix
 from picat.timelapse.settings import Limits
-from picat.webapp import create_app
 from picat.webapp.auth import Auth
 
-from .conftest import jpeg
+from ..factories import jpeg, make_app
 
 
 @pytest.fixture
 def app(redis_url, catalogue, tmp_path, r):
-    made = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"test-secret", TESTING=True,
+    made = make_app(
+        redis_url, catalogue,
         PICAT_TIMELAPSE_DIR=tmp_path / "videos", PICAT_TIMELAPSE_LIMITS=Limits(max_frames=60),
     )
     yield made
@@ -107,10 +106,7 @@ def test_limits_and_bad_input_are_clear(client, add_picture):
 def test_viewers_watch_but_do_not_start(redis_url, catalogue, tmp_path, add_picture):
     add_picture(0)
     access = Auth(hash_password("curator-password"), hash_password("viewer-password"))
-    app = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"k", auth_settings=access, TESTING=True,
-        PICAT_TIMELAPSE_DIR=tmp_path,
-    )
+    app = make_app(redis_url, catalogue, auth_settings=access, PICAT_TIMELAPSE_DIR=tmp_path)
     viewer = app.test_client()
     login = viewer.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
@@ -124,7 +120,7 @@ def test_viewers_watch_but_do_not_start(redis_url, catalogue, tmp_path, add_pict
 
 
 def test_without_a_video_folder_timelapses_are_off(redis_url, catalogue):
-    app = create_app(redis_url, catalogue=catalogue, secret_key=b"k", TESTING=True)
+    app = make_app(redis_url, catalogue)
     response = app.test_client().get("/api/timelapses")
     assert response.status_code == 503 and "Timelapses are off" in response.get_json()["error"]
 
