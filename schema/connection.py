@@ -12,11 +12,15 @@ def connect(url: str, **overrides: object) -> redis.Redis:
 
     Responses stay bytes because hashes hold raw JPEG data; RESP2 is pinned so
     search replies have the same shape as `redis-cli` shows and do not change with
-    redis-py's default protocol.
+    redis-py's default protocol. redis-py's `CLIENT SETINFO` on every new connection
+    is left out: two more round trips that made a fresh process's first page 1 to 3
+    ms slower (`bench.paging`, "fresh client"), for a label in `CLIENT LIST`.
     """
     options: dict[str, object] = {
         "decode_responses": False,
         "protocol": 2,
+        "lib_name": None,
+        "lib_version": None,
         "socket_connect_timeout": 2.0,
         "socket_timeout": 10.0,
         "health_check_interval": 15,
