@@ -355,10 +355,6 @@ def _float(value: bytes | None) -> float | None:
         return None
 
 
-def _start(down: bool) -> float:
-    return math.inf if down else -math.inf
-
-
 def _beyond(value: float, down: bool) -> Range:
     return Range(hi=value, hi_open=True) if down else Range(lo=value, lo_open=True)
 
