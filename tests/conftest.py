@@ -15,7 +15,6 @@ once per image store: Redis, a folder, and the S3 gateway.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ import pytest
 import redis
 from flask import Flask
 
-from picat.embedded import EmbeddedRedis
+from picat.embedded import EmbeddedRedis, free_port
 from picat.schema import Catalogue, Image, connect, index, store, summary
 from picat.schema.clock import local_time_fields
 from picat.schema.originals import BlobStore, FileStore, S3Store
@@ -46,12 +45,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _docker_answers() -> bool:

@@ -14,9 +14,9 @@ import pytest
 import redis
 
 from picat import embedded
+from picat.embedded import free_port
 from picat.schema import DEFAULT_CATALOGUE, connect, index, store
 
-from .conftest import free_port
 from .factories import picture
 from .running import wait_for
 

@@ -17,10 +17,9 @@ import pytest
 import redis
 
 from picat import embedded
-from picat.embedded import port_is_free
+from picat.embedded import free_port, port_is_free
 from picat.schema import loading
 
-from .conftest import free_port
 from .running import start_picat_up, wait_for
 
 PICTURES = 300_000

@@ -11,9 +11,8 @@ import pytest
 import redis
 
 from picat.cli import main
-from picat.embedded import port_is_free
+from picat.embedded import free_port, port_is_free
 
-from .conftest import free_port
 from .running import start_picat_up
 
 

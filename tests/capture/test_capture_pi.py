@@ -16,9 +16,8 @@ import redis
 
 from picat.capture import cameras
 from picat.cli import main
-from picat.embedded import EmbeddedRedis
+from picat.embedded import EmbeddedRedis, free_port
 
-from ..conftest import free_port
 from ..running import wait_for
 
 STANDIN = Path(__file__).parent / "standin"

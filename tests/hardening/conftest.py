@@ -5,11 +5,10 @@ Pictures to curate come from the `add_picture` fixture of tests/conftest.py.
 
 from __future__ import annotations
 
-import socket
-
 import flask
 import pytest
 
+from picat.embedded import free_port
 from picat.passwords import hash_password
 from picat.schema import Catalogue
 from picat.webapp.auth import Auth
@@ -30,7 +29,4 @@ def secure_app(redis_url: str, catalogue: Catalogue, auth: Auth) -> flask.Flask:
 
 def free_port_url() -> str:
     """A Redis URL where nothing listens: Redis is down."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
+    return f"redis://127.0.0.1:{free_port()}/0"

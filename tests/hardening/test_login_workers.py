@@ -18,11 +18,11 @@ from urllib.parse import urlencode
 
 import pytest
 
+from picat.embedded import free_port
 from picat.passwords import hash_password
 from picat.schema import Catalogue
 from picat.webapp.throttle import MAX_FAILURES
 
-from ..conftest import free_port
 from ..forms import csrf_from
 from .helpers import PASSWORD, READONLY_PASSWORD
 
