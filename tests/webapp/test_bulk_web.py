@@ -117,3 +117,17 @@ def test_read_only_session_can_download_but_not_curate(redis_url, catalogue, add
     assert client.post("/bulk/keep", data={"all": "1", "csrf_token": token}).status_code == 403
     assert client.get(f"/bulk/zip?id={image.pk}").status_code == 200
     assert _left(r, catalogue) == {image.pk}
+
+
+HX = {"HX-Request": "true"}
+
+
+def test_the_bulk_bar_counts_what_the_page_counts(client, add_picture):
+    for i in range(12):
+        add_picture(600 * i, lux=float(i * 10), expires_at=None if i % 4 == 0 else 4e9)
+    for query in ("", "lux_min=30", "lux_min=30&lux_max=70", "lux_min=500", "camera=porch",
+                  "expiring=24h"):
+        page = client.get(f"/count?{query}", headers=HX).get_data(as_text=True)
+        shown = int(re.search(r">([0-9,]+) picture", page).group(1).replace(",", ""))
+        bar = client.get(f"/bulk/count?{query}", headers=HX).get_data(as_text=True)
+        assert int(bar.replace(",", "")) == shown, query
