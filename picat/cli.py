@@ -25,8 +25,8 @@ from picat.signals import sigterm_as_interrupt
 COMMAND_MODULES = {
     "capture": "picat.capture.capture_command",
     "import": "picat.capture.import_command",
-    "web": "picat.webapp.commands",
-    "passwd": "picat.webapp.commands",
+    "web": "picat.webapp.web_command",
+    "passwd": "picat.webapp.passwd_command",
     "up": "picat.up_command",
     "acl": "picat.acl_command",
     "store": "picat.store_command",

@@ -7,8 +7,15 @@ from collections.abc import Callable
 import redis
 
 from picat.schema import Catalogue, store
-from picat.schema.bulk import Step, delete_ids, delete_step, keep_ids, keep_step, selection
-from picat.schema.bulk import count as bulk_count
+from picat.schema.bulk import (
+    Step,
+    delete_ids,
+    delete_step,
+    find,
+    keep_ids,
+    keep_step,
+    selection,
+)
 from picat.schema.query import Filters
 
 from ..factories import picture
@@ -50,9 +57,9 @@ def test_delete_all_matching_in_batches_never_touches_other_keys(
     r.set(outsider, "not a picture")
     try:
         wanted = selection(Filters(lux_min=5), before=BASE + 20)  # lux 5..20 -> 16 pictures
-        assert bulk_count(r, wanted, catalogue=catalogue) == 16
-        assert bulk_count(r, selection(Filters(lux_min=5), before=BASE + 20, expiring_only=True),
-                          catalogue=catalogue) == 12
+        assert find(r, wanted, 0, catalogue=catalogue).total == 16
+        expiring = selection(Filters(lux_min=5), before=BASE + 20, expiring_only=True)
+        assert find(r, expiring, 0, catalogue=catalogue).total == 12
         steps = []
         while True:
             step = delete_step(r, wanted, include_kept=False, batch=5, catalogue=catalogue)

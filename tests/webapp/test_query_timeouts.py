@@ -7,9 +7,9 @@ from datetime import UTC
 import pytest
 
 from picat.schema import Catalogue, connect, index
-from picat.schema.bulk import count, delete_step, selection
+from picat.schema.bulk import delete_step, selection
 from picat.schema.profile import profile
-from picat.schema.query import Filters, QueryTimeout
+from picat.schema.query import Filters, QueryTimeout, count
 from picat.schema.timeline import timeline
 
 from ..factories import make_app
@@ -36,7 +36,7 @@ def test_timeline_heat_map_and_bulk_turn_a_server_timeout_into_a_503(embedded_re
     with pytest.raises(QueryTimeout):
         profile(private, wide, now=BASE + 60_000)
     with pytest.raises(QueryTimeout):
-        count(private, selection(Filters(lux_min=1)))
+        count(private, Filters(lux_min=1))
     with pytest.raises(QueryTimeout):
         delete_step(private, selection(Filters(lux_min=1)), include_kept=True)
     client = make_app(server.url, catalogue, testing=False).test_client()
