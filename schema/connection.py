@@ -19,8 +19,7 @@ def connect(url: str, **overrides: object) -> redis.Redis:
     options: dict[str, object] = {
         "decode_responses": False,
         "protocol": 2,
-        "lib_name": None,
-        "lib_version": None,
+        "driver_info": None,
         "socket_connect_timeout": 2.0,
         "socket_timeout": 10.0,
         "health_check_interval": 15,

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from flask.testing import FlaskClient
 
 from picat.cli import main
 from picat.embedded import EmbeddedRedis
@@ -68,6 +69,13 @@ def test_the_projection_matches_a_hand_calculation(known_rate: tuple[str, float]
     assert report.budget_decides
 
 
+def _banner_refreshed(client: FlaskClient) -> None:
+    """Wait for the banner's background report that the last page started."""
+    refreshing = client.application.extensions["picat.storage_banner"].refreshing
+    assert refreshing is not None
+    refreshing.join(timeout=30)
+
+
 def test_json_page_banner_and_status_say_the_same(
     known_rate: tuple[str, float], monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -85,6 +93,7 @@ def test_json_page_banner_and_status_say_the_same(
     assert "At 1.5 pictures a minute this budget holds " in page
     assert " days; IMAGE_TTL is 7 days.</p>" in page
     assert "<th scope=\"row\">a</th><td>60</td><td>160</td>" in page
+    _banner_refreshed(client)  # started by the first page that showed the banner's place
     gallery = client.get("/").get_data(as_text=True)
     assert "The memory budget, not IMAGE_TTL, decides what is kept: at 1.5 pictures" in gallery
 
@@ -110,6 +119,8 @@ def test_no_banner_while_the_ttl_decides(embedded_redis: Callable[..., EmbeddedR
     report = storage.report(r, 10 * BUDGET)
     assert not report.budget_decides and report.projection().endswith("IMAGE_TTL is 10 minutes")
     client = make_app(url).test_client()
+    client.get("/")
+    _banner_refreshed(client)
     assert "decides what is kept" not in client.get("/").get_data(as_text=True)
 
 
