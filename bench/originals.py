@@ -46,17 +46,17 @@ from picat.capture.importer import import_files
 from picat.capture.service import build_capture
 from picat.capture.simulated import SimulatedCamera
 from picat.capture.spool import Capture
-from picat.schema import IMAGE_DATA, THUMBNAIL, Catalogue, index, summary
+from picat.schema import Catalogue, index, summary
 from picat.schema.originals import BlobStore, FileStore, S3Store, checksum
 from picat.schema.query import Sort, parse_filters, search
 from picat.webapp import create_app
 
 from . import dataset
+from .filter_sets import filter_sets
 from .machine import describe
 from .photos import photos
 from .servers import private_redis
 from .timing import measure
-from .views import views
 
 BUCKET = "picat-bench"
 SECRET = b"bench"
@@ -162,52 +162,27 @@ def serving(url: str, stores: dict[str, BlobStore | None], ids: dict[str, list[s
     return {name: timing.as_dict() for name, timing in measure(actions, runs).items()}
 
 
-def _load(r: redis.Redis, n: int, catalogue: Catalogue, spec: str | None) -> dataset.LoadReport:
-    """`bench.dataset`'s fleet, originals in the hash (`spec` None) or referred to in `spec`."""
-    pool = dataset.thumbnail_pool(dataset.TINY_EDGE, 1)
-    began = time.perf_counter()
-    newest, oldest = 0.0, float("inf")
-    items = dataset.pictures(n, 1, END, pool)
-    count = 0
-    while chunk := list(itertools.islice(items, dataset.BATCH)):
-        with r.pipeline(transaction=False) as pipe:
-            for picture in chunk:
-                key = catalogue.key(picture.image.pk)
-                fields: dict[str, str | bytes] = dict(picture.image.to_fields())
-                if spec is None:
-                    fields[IMAGE_DATA] = picture.image_data
-                else:
-                    fields.update(blob_store=spec, blob_key=key, blob_size="262144")
-                fields[THUMBNAIL] = picture.thumbnail
-                pipe.hset(key, mapping=fields)
-                newest = max(newest, picture.image.timestamp)
-                oldest = min(oldest, picture.image.timestamp)
-            pipe.execute()
-        count += len(chunk)
-        print(f"\r  {catalogue.prefix} loaded {count:,}", end="", flush=True)
-    print()
-    return dataset.LoadReport(count, 0, time.perf_counter() - began, newest, oldest, 0)
-
-
 def paging(r: redis.Redis, n: int, spec: str, runs: int) -> dict[str, Any]:
     forms = {"redis": _catalogue("page-redis", None), "s3": _catalogue("page-s3", None)}
     loaded = {}
     for name, catalogue in forms.items():
         index.apply(r, catalogue)
-        loaded[name] = _load(r, n, catalogue, None if name == "redis" else spec)
+        fleet = dataset.pictures(n, 1, END, dataset.thumbnail_pool(dataset.TINY_EDGE, 1))
+        loaded[name] = dataset.load(r, fleet, catalogue, progress=True,
+                                    originals=None if name == "redis" else spec)
         summary.rebuild(r, catalogue)  # what `picat schema apply` does for hashes written raw
     for catalogue in forms.values():
         while int((index.index_info(r, catalogue.index) or {}).get("num_docs", 0)) < n:
             time.sleep(1)
     zone = ZoneInfo("UTC")
     actions = {}
-    for view in views(loaded["redis"].newest, loaded["redis"].oldest):
-        filters = parse_filters(view.params, zone)
+    for filter_set in filter_sets(loaded["redis"].newest, loaded["redis"].oldest):
+        filters = parse_filters(filter_set.params, zone)
         for name, catalogue in forms.items():
             def page(filters: Any = filters, catalogue: Catalogue = catalogue) -> None:
                 search(r, filters, Sort.NEWEST, 24, None, catalogue=catalogue)
 
-            actions[f"{view.name}/{name}"] = page
+            actions[f"{filter_set.name}/{name}"] = page
     timings = measure(actions, runs)
     usage = {
         name: statistics.mean(

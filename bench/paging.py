@@ -4,10 +4,10 @@ Three catalogues of N pictures each, in one Redis with RediSearch (its own, on a
 free port and in a temporary directory, unless `--url` names one to reuse, e.g.
 `picat redis --dir ...` kept between runs):
 
-- `now`: a fleet of four cameras, one picture a minute each with jitter, lux
-  following day and night (integers, 0 at night as the seed writes them: half the
-  pictures share lux 0), bursts of up to 100 pictures sharing one timestamp, and one
-  camera that stopped 30 days before the end; written through `picat.schema.store`
+- `now`: `bench.dataset.HARD_FLEET`, four cameras, one picture a minute each with
+  jitter, lux following day and night (integers, 0 at night as the seed writes them:
+  half the pictures share lux 0), bursts of up to 100 pictures sharing one timestamp,
+  and one camera that stopped 30 days before the end; written through `picat.schema.store`
   like capture (so with the summary), ending at the moment of measuring (a kept
   catalogue is topped up to the present first);
 - `week`: the same fleet, ending a week ago;
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import random
 import sys
 import tempfile
 import time
@@ -40,27 +39,20 @@ from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import redis
 from werkzeug.test import EnvironBuilder
 
-from picat.embedded import EmbeddedRedis
-from picat.schema import Catalogue, Image, connect, index, new_image_id
-from picat.schema.clock import local_time_fields
+from picat.embedded import EmbeddedRedis, free_port
+from picat.schema import Catalogue, connect, index
 from picat.schema.query import Constraints, Sort, parse_filters, search
-from picat.schema.store import save_many
 from picat.webapp import create_app
 
+from . import dataset
+from .dataset import DAY, HARD_FLEET, seed_lux
 from .machine import source
-from .servers import free_port
 from .timing import measure
 
-ZONE = ZoneInfo("Europe/London")
-CAMERAS = ("garden", "feeder", "greenhouse", "door")
-STOPPED = 30 * 86400
-BATCH = 2000
-DAY = 86400
 PAGE = 24
 PAGE_1000 = 1000
 
@@ -71,68 +63,6 @@ class Case:
     params: dict[str, str]
     sort: Sort
     page: int = 1
-
-
-def day_lux(timestamp: float, rng: random.Random) -> float:
-    """0 at night, up to ~20,000 at noon; integers, like the seed project's light meter."""
-    sun = math.sin(math.pi * ((timestamp % DAY) / 3600 - 6) / 12)
-    return float(round(max(0.0, sun) ** 1.5 * 20_000 * rng.uniform(0.5, 1.0)))
-
-
-def fleet(n: int, end: float, seed: int, after: float = -math.inf) -> Iterator[Image]:
-    """Up to N pictures of the fleet, newest first, ending at `end`, none at or before `after`."""
-    rng = random.Random(seed)
-    t, made = end, 0
-    while made < n:
-        t -= 15.0 * rng.uniform(0.5, 1.5)
-        if t <= after:
-            return
-        burst = rng.randint(20, 100) if rng.random() < 0.002 else 1
-        stamp = round(t, 3)
-        camera = rng.choice(CAMERAS if t < end - STOPPED else CAMERAS[:-1])
-        lux = day_lux(stamp, rng)
-        tod, offset = local_time_fields(stamp, ZONE)
-        for _ in range(min(burst, n - made)):
-            made += 1
-            yield Image(
-                pk=new_image_id(stamp), timestamp=stamp, lux=lux, camera=camera,
-                trigger="motion" if burst > 1 else "interval", width=1640, height=1232,
-                time_of_day=tod, utc_offset=offset,
-            )
-
-
-def write_fleet(r: redis.Redis, catalogue: Catalogue, images: Iterator[Image]) -> int:
-    """Through `store.save_many`, as capture and import write: hash, TTL, summary."""
-    blob, written, batch = b"\xff\xd8" + bytes(62), 0, []
-    for image in images:
-        batch.append((image, blob, blob))
-        if len(batch) == BATCH:
-            save_many(r, batch, catalogue)
-            written += len(batch)
-            batch = []
-            print(f"\r  {catalogue.prefix} {written:,}", end="", file=sys.stderr)
-    if batch:
-        save_many(r, batch, catalogue)
-        written += len(batch)
-    print(file=sys.stderr)
-    return written
-
-
-def write_seed(r: redis.Redis, catalogue: Catalogue, n: int, end: float, seed: int) -> None:
-    """Seed-format hashes, one every 5 to 15 s, written with plain HSETs (no summary)."""
-    rng = random.Random(seed)
-    t = int(end)
-    for start in range(0, n, BATCH):
-        with r.pipeline(transaction=False) as pipe:
-            for _ in range(min(BATCH, n - start)):
-                t -= rng.randint(5, 15)
-                pipe.hset(catalogue.key(str(t)), mapping={
-                    "timestamp": str(t), "lux": str(int(day_lux(t, rng))),
-                    "mime_type": "image/jpeg", "image_data": b"\xff\xd8" + bytes(62),
-                })
-            pipe.execute()
-        print(f"\r  {catalogue.prefix} {start + BATCH:,}", end="", file=sys.stderr)
-    print(file=sys.stderr)
 
 
 def indexed(r: redis.Redis, catalogue: Catalogue) -> int:
@@ -147,7 +77,7 @@ def prepare(r: redis.Redis, name: str, n: int, seed: int) -> Catalogue:
     now = time.time()
     if name == "old":
         if indexed(r, catalogue) < n:
-            write_seed(r, catalogue, n, now - 3 * 365 * DAY, seed)
+            dataset.save_seed_format(r, catalogue, n, now - 3 * 365 * DAY, seed)
         began = time.perf_counter()
         index.apply(r, catalogue)  # builds the index, then counts the summary once
         print(f"  {name}: index and summary ready in {time.perf_counter() - began:.0f} s",
@@ -156,11 +86,12 @@ def prepare(r: redis.Redis, name: str, n: int, seed: int) -> Catalogue:
     index.apply(r, catalogue)
     if indexed(r, catalogue) < n:
         end = now - (7 * DAY if name == "week" else 0)
-        write_fleet(r, catalogue, fleet(n, end, seed))
+        dataset.save(r, catalogue, dataset.fleet(n, end, seed, HARD_FLEET, seed_lux))
         r.set(end_key, repr(end))
     elif name == "now":
         last = float(r.get(end_key))
-        added = write_fleet(r, catalogue, fleet(10 * n, now, seed + 1, after=last))
+        added = dataset.save(
+            r, catalogue, dataset.fleet(10 * n, now, seed + 1, HARD_FLEET, seed_lux, after=last))
         r.set(end_key, repr(now))
         print(f"  now: topped up with {added:,} pictures to the present", file=sys.stderr)
     return catalogue
@@ -246,7 +177,7 @@ def run_catalogue(url: str, r: redis.Redis, name: str, catalogue: Catalogue, run
         actions[f"gallery:{case.name}"] = wsgi(app, "/?" + query)
         actions[f"naive:{case.name}"] = lambda argv=argv: r.execute_command(*argv)
         rows.append({"case": case.name, "shown": len(page.images), "same_as_naive": same,
-                     "commands": len(page.commands),
+                     "sent": page.sent,
                      "redis": [argv[0] for argv in page.commands]})
     everything = naive_argv(catalogue, Case("*", {}, Sort.NEWEST))
     actions["naive:*"] = lambda: r.execute_command(*everything)
@@ -266,7 +197,7 @@ def server(url: str | None, data_dir: Path | None) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="picat-bench-paging-") as scratch:
         where = data_dir or Path(scratch)
         embedded = EmbeddedRedis(free_port(), where, str(where / "redis.log"))
-        embedded.start(ready_timeout=900)
+        embedded.start()  # waits as long as a kept --dir takes to load
         try:
             yield embedded.url
         finally:
@@ -298,7 +229,7 @@ def main() -> None:
         print(f"\n**{name}**\n")
         print(f"naive `*` SORTBY timestamp DESC LIMIT 0 24: {rows[0]['naive_all']:.1f} ms\n")
         print("| view | query, warm | query, fresh client | gallery page | naive, same view "
-              "| naive / gallery | naive `*` / gallery | commands | same values as naive |")
+              "| naive / gallery | naive `*` / gallery | sent (run) | same values as naive |")
         print("|---|---:|---:|---:|---:|---:|---:|---|---|")
         for row in rows:
             same = "yes" if row["same_as_naive"] else "NO"
@@ -306,7 +237,7 @@ def main() -> None:
                   f"{row['gallery']:.2f} | {row['naive']:.1f} | "
                   f"{row['naive'] / row['gallery']:.1f}x | "
                   f"{row['naive_all'] / row['gallery']:.0f}x | "
-                  f"{row['commands']} ({', '.join(row['redis'])}) | {same} |")
+                  f"{row['sent']} ({', '.join(row['redis'])}) | {same} |")
 
 
 if __name__ == "__main__":

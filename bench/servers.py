@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -13,15 +12,9 @@ from pathlib import Path
 import redis
 from flask import Flask
 
-from picat.embedded import EmbeddedRedis
+from picat.embedded import EmbeddedRedis, free_port
 from picat.schema import connect
 from picat.webapp.server import make_server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import redis
 
+from picat.redis_client import configured_redis
 from picat.schema import index
 from picat.schema.originals import StoreUnavailable
-from picat.settings import Settings, picture_limits, safe_url
+from picat.settings import Settings, picture_limits
 
 from .durable import NotDurable, connect_single
 from .importer import import_files
@@ -28,36 +29,33 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"picat import: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     capture_settings = load_capture_settings(settings)
-    r = connect_single(settings.effective_redis_url)
-    catalogue = settings.catalogue()
-    try:
+    with configured_redis("import", settings, connect_single) as r:
+        catalogue = settings.catalogue()
         try:
-            index.apply(r, catalogue)
-        except redis.exceptions.NoPermissionError:
-            print(
-                "picat import: the idx:images index is missing or out of date, and these "
-                "credentials may not build it: run `picat schema apply` with the admin "
-                "credentials first",
-                file=sys.stderr,
+            try:
+                index.apply(r, catalogue)
+            except redis.exceptions.NoPermissionError:
+                print(
+                    "picat import: the idx:images index is missing or out of date, and these "
+                    "credentials may not build it: run `picat schema apply` with the admin "
+                    "credentials first",
+                    file=sys.stderr,
+                )
+                return 2
+            report = import_files(
+                r, paths, capture_settings.camera_id, capture_settings.image_ttl,
+                capture_settings.thumbnail_size, catalogue,
+                limits=picture_limits(),
             )
-            return 2
-        report = import_files(
-            r, paths, capture_settings.camera_id, capture_settings.image_ttl,
-            capture_settings.thumbnail_size, catalogue,
-            limits=picture_limits(),
-        )
-    except redis.ConnectionError as exc:
-        print(
-            f"picat import: cannot reach Redis at {safe_url(settings.effective_redis_url)} ({exc})",
-            file=sys.stderr,
-        )
-        return 2
-    except (redis.RedisError, NotDurable) as exc:
-        print(f"picat import: Redis refused the import ({exc}); run it again", file=sys.stderr)
-        return 1
-    except StoreUnavailable as exc:
-        print(f"picat import: the image store failed ({exc}); run it again", file=sys.stderr)
-        return 1
+        except redis.ConnectionError:
+            raise  # configured_redis says that Redis cannot be reached
+        except (redis.RedisError, NotDurable) as exc:
+            print(f"picat import: Redis refused the import ({exc}); run it again",
+                  file=sys.stderr)
+            return 1
+        except StoreUnavailable as exc:
+            print(f"picat import: the image store failed ({exc}); run it again", file=sys.stderr)
+            return 1
     print(report.summary())
     return 0
 

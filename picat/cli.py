@@ -18,14 +18,15 @@ from pathlib import Path
 import redis
 
 from picat import __version__
+from picat.redis_client import CommandError
 from picat.settings import Settings, load_settings, port_number, safe_url
 from picat.signals import sigterm_as_interrupt
 
 COMMAND_MODULES = {
     "capture": "picat.capture.capture_command",
     "import": "picat.capture.import_command",
-    "web": "picat.webapp.commands",
-    "passwd": "picat.webapp.commands",
+    "web": "picat.webapp.web_command",
+    "passwd": "picat.webapp.passwd_command",
     "up": "picat.up_command",
     "acl": "picat.acl_command",
     "store": "picat.store_command",
@@ -139,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args, settings)
     except KeyboardInterrupt:
         return 130
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return exc.status
     except redis.RedisError as exc:
         print(f"picat: Redis at {safe_url(settings.effective_redis_url)}: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,8 @@ from collections.abc import Iterator, Sequence
 
 import redis
 
-from picat.settings import Settings, safe_url
+from picat.redis_client import configured_redis
+from picat.settings import Settings
 
 _KINDS = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"GIF8", "GIF"))
 
@@ -87,21 +88,14 @@ def run(client: redis.Redis, words: Sequence[str]) -> list[str]:
 
 
 def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from picat.schema import connect
-
     words = command_words(args.command_words)
     if not words:
         print("picat query: give a command, e.g. picat query \"FT.INFO idx:images\"",
               file=sys.stderr)
         return 2
-    client = connect(settings.effective_redis_url)
-    client.response_callbacks.clear()  # replies as the server sent them, like redis-cli
-    try:
+    with configured_redis("query", settings) as client:
+        client.response_callbacks.clear()  # replies as the server sent them, like redis-cli
         lines = run(client, words)
-    except redis.ConnectionError as exc:
-        print(f"picat query: cannot reach Redis at {safe_url(settings.effective_redis_url)}: "
-              f"{exc}", file=sys.stderr)
-        return 2
     print("\n".join(lines))
     return 1 if lines[0].startswith("(error)") else 0
 

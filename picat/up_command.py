@@ -123,9 +123,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from picat.capture.settings import load_capture_settings
     from picat.timelapse.settings import video_folder
     from picat.webapp import create_app
-    from picat.webapp.authconfig import load_auth_settings
-    from picat.webapp.config import load_web_settings
+    from picat.webapp.auth_settings import load_auth_settings
     from picat.webapp.server import serve
+    from picat.webapp.settings import load_web_settings
 
     sigterm_as_interrupt()
     web = load_web_settings(settings.data_dir)

@@ -23,7 +23,7 @@ import redis
 from . import store
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .ids import is_valid_image_id
-from .query import Constraints, Filters, count_argv, run_search, search_argv
+from .query import Constraints, Filters, run_search, search_argv
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +103,6 @@ def selection(
     return constraints.expiring_only() if expiring_only else constraints
 
 
-def count(
-    r: redis.Redis, constraints: Constraints, *, catalogue: Catalogue = DEFAULT_CATALOGUE
-) -> int:
-    if not constraints.can_match():
-        return 0
-    return int(run_search(r, count_argv(catalogue.index, constraints.text()))[0])
-
-
 @dataclass(frozen=True)
 class Found:
     """One batch of matches: ids of pictures, how many keys were not picture ids, the total."""
@@ -128,7 +120,8 @@ def find(
     offset: int = 0,
     catalogue: Catalogue = DEFAULT_CATALOGUE,
 ) -> Found:
-    """Matches `offset`.. in the index's own order (no sorting cost).
+    """Matches `offset`.. in the index's own order (no sorting cost); with `limit` 0, only
+    how many (`total`).
 
     Keys under the prefix whose name is not an image id are counted, never touched.
     """

@@ -79,15 +79,24 @@ local function read_rows(keys, fields)
   return rows
 end
 
+-- Searches run in turn until their rows reach `need`: the windows of a page, which
+-- the client sizes from the summary, in one round trip whether or not the first
+-- holds enough. ARGV: need, the number of searches, then per search its argument
+-- count and arguments, then the fields to read of every row.
 local function search_rows(_, args)
-  local count = tonumber(args[1])
-  local found = search('FT.SEARCH', args[2], {unpack(args, 3, count + 1)})
-  if type(found) == 'table' and found.err then return found end
-  local keys = {}
-  for i = 2, #found do
-    keys[i - 1] = found[i]
+  local need, searches, at = tonumber(args[1]), tonumber(args[2]), 3
+  local replies, keys = {}, {}
+  for s = 1, searches do
+    local count = tonumber(args[at])
+    if #keys < need then
+      local found = search('FT.SEARCH', args[at + 1], {unpack(args, at + 2, at + count)})
+      if type(found) == 'table' and found.err then return found end
+      replies[s] = found
+      for i = 2, #found do keys[#keys + 1] = found[i] end
+    end
+    at = at + count + 1
   end
-  return {found, read_rows(keys, {unpack(args, count + 2)})}
+  return {replies, read_rows(keys, {unpack(args, at)})}
 end
 
 local function number(text)
@@ -156,9 +165,10 @@ VERSION = hashlib.sha256(_SOURCE.encode()).hexdigest()[:8]
 LIBRARY = _SOURCE.replace("VERSION", VERSION)
 """`picat_read_rows_<v>`: KEYS the hashes, ARGV the fields; each key's HMGET with its
 PTTL appended. `picat_search_rows_<v>`: no KEYS (ACL users may name the index to FT.*
-commands only, which check it when the search runs); ARGV the count of FT.SEARCH
-arguments, those arguments (with NOCONTENT), then the fields: the search's reply and
-`read_rows` of the keys it returned. `picat_walk_<v>`: KEYS the summary's counts, expiries
+commands only, which check it when the search runs); ARGV the rows needed, the number
+of searches, each search's argument count and arguments (with NOCONTENT), then the
+fields: the replies of the searches run in turn until their rows reach the need, and
+`read_rows` of the keys they returned. `picat_walk_<v>`: KEYS the summary's counts, expiries
 and hourly lux extents (brightest, darkest), then one sorted set of buckets per walk;
 ARGV the time, then per walk the count field prefix, the start bucket, `desc` or
 `asc`, the target count, the most buckets to read and a lux range: per walk, bucket

@@ -133,15 +133,25 @@ def load_many(
     ]
 
 
-def search_rows(r: redis.Redis, search: Sequence[str]) -> tuple[int, list[FoundRow]]:
-    """Run `FT.SEARCH <search...>` (with NOCONTENT) and read what every hash it returns
-    holds, in one round trip: (total matching, the rows in the search's order)."""
-    found, rows = functions.call(
-        r, "search_rows", (), (str(len(search)), *search, *Image.METADATA_FIELDS)
-    )
-    return int(found[0]), [
-        FoundRow(key, values, pttl) for key, (*values, pttl) in zip(found[1:], rows, strict=True)
-    ]
+def search_rows(
+    r: redis.Redis, searches: Sequence[Sequence[str]], need: int
+) -> list[tuple[int, list[FoundRow]]]:
+    """Run the `FT.SEARCH <search...>`s (with NOCONTENT) in turn until their rows reach
+    `need`, and read what every hash they return holds, in one round trip: for each
+    search that ran, (total matching, its rows in its order)."""
+    args = [str(need), str(len(searches))]
+    for search in searches:
+        args += [str(len(search)), *search]
+    replies, rows = functions.call(r, "search_rows", (), (*args, *Image.METADATA_FIELDS))
+    out, taken = [], 0
+    for found in replies:
+        keys = found[1:]
+        out.append((int(found[0]), [
+            FoundRow(key, values, pttl)
+            for key, (*values, pttl) in zip(keys, rows[taken:taken + len(keys)], strict=True)
+        ]))
+        taken += len(keys)
+    return out
 
 
 def blob_store_of(image: Image, catalogue: Catalogue) -> originals.BlobStore | None:

@@ -15,22 +15,24 @@ once per image store: Redis, a folder, and the S3 gateway.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import flask
 import pytest
 import redis
 from flask import Flask
 
-from picat.embedded import EmbeddedRedis
-from picat.schema import Catalogue, connect, index, summary
+from picat.embedded import EmbeddedRedis, free_port
+from picat.schema import Catalogue, Image, connect, index, store, summary
+from picat.schema.clock import local_time_fields
 from picat.schema.originals import BlobStore, FileStore, S3Store
 from picat.webapp.server import make_server
 
+from .factories import BASE_TIME, AddPicture, jpeg, make_app, picture, save_seed_picture
 from .seaweed import S3Endpoint, SeaweedServer
 
 STACK_IMAGE = "redis/redis-stack-server:7.4.0-v3"
@@ -43,12 +45,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _docker_answers() -> bool:
@@ -187,3 +183,54 @@ def embedded_redis(tmp_path: Path) -> Iterator[Callable[..., EmbeddedRedis]]:
     yield start
     for server in servers:
         server.kill()
+
+
+@pytest.fixture
+def app(redis_url: str, catalogue: Catalogue) -> flask.Flask:
+    """The gallery on the test's catalogue (`factories.make_app`)."""
+    return make_app(redis_url, catalogue)
+
+
+@pytest.fixture
+def client(app: flask.Flask) -> flask.testing.FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def add_picture(r: redis.Redis, catalogue: Catalogue) -> AddPicture:
+    """Save a small JPEG picture taken `offset` seconds after `BASE_TIME` (yesterday), as
+    capture would: a thumbnail, a gallery's usual fields and an expiry ten years on;
+    keyword arguments override the fields (`pk` and `timestamp` too), `data` the JPEG."""
+
+    def add(
+        offset: float = 0.0, *, thumbnail: bool = True, data: bytes | None = None, **fields: object
+    ) -> Image:
+        timestamp = float(fields.pop("timestamp", BASE_TIME + offset))
+        time_of_day, utc_offset = local_time_fields(timestamp, None)
+        values: dict[str, object] = {
+            "lux": 100.0,
+            "camera": "garden",
+            "trigger": "interval",
+            "width": 64,
+            "height": 48,
+            "time_of_day": time_of_day,
+            "utc_offset": utc_offset,
+            "expires_at": timestamp + 10 * 365 * 86400,
+        }
+        values.update(fields)
+        image = picture(timestamp, **values)
+        body = data if data is not None else jpeg()
+        store.save(r, image, body, jpeg(size=(32, 24)) if thumbnail else None, catalogue)
+        return image
+
+    return add
+
+
+@pytest.fixture
+def add_seed_picture(r: redis.Redis, catalogue: Catalogue) -> Callable[..., str]:
+    """Write a hash as the seed project did (`factories.save_seed_picture`); its id."""
+
+    def add(seconds: int, data: bytes | None = None, mime_type: str = "image/jpeg") -> str:
+        return save_seed_picture(r, catalogue, seconds, data=data, mime_type=mime_type)
+
+    return add

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import subprocess
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from PIL import Image as PILImage
 from redis.exceptions import NoPermissionError
 
 from picat import acl, embedded
@@ -24,19 +22,20 @@ from picat.embedded import EmbeddedRedis
 from picat.passwords import hash_password
 from picat.schema import (
     DEFAULT_CATALOGUE,
-    Image,
     connect,
     functions,
     index,
     loading,
-    new_image_id,
     pruning,
     storage,
     store,
 )
 from picat.schema.query import Filters, count, run_search
-from picat.webapp import create_app
 from picat.webapp.auth import Auth
+
+from .factories import jpeg, make_app, picture
+from .forms import csrf_from
+from .running import run_picat
 
 PASSWORDS = {"capture": "capture pw", "web": "web:pw/1", "admin": "admin-pw"}
 ROLES = {role.name: role for role in acl.ROLES}
@@ -65,15 +64,7 @@ def server(embedded_redis: Callable[..., EmbeddedRedis]) -> Server:
     return Server(embedded_redis())
 
 
-def jpeg() -> bytes:
-    out = io.BytesIO()
-    PILImage.new("RGB", (64, 48), (90, 140, 200)).save(out, "JPEG")
-    return out.getvalue()
-
-
-def picture(**fields: object) -> Image:
-    now = time.time()
-    return Image(pk=new_image_id(now), timestamp=now, camera="pi-1", trigger="interval", **fields)
+PI_1 = {"camera": "pi-1", "trigger": "interval"}
 
 
 def refused(r: redis.Redis, *commands: tuple[object, ...]) -> None:
@@ -99,7 +90,7 @@ DANGEROUS = (
 
 def test_capture_writes_and_expires_pictures_and_nothing_else(server: Server) -> None:
     index.apply(server.root)
-    image = picture(expires_at=time.time() + 3600)
+    image = picture(**PI_1, expires_at=time.time() + 3600)
 
     writer = DurableWriter(connect_single(server.url("capture")))
     writer.write([Capture(image, b"\xff\xd8jpeg\xff\xd9", b"thumb")])
@@ -124,7 +115,7 @@ def test_capture_writes_and_expires_pictures_and_nothing_else(server: Server) ->
 
 def test_web_searches_reads_and_curates_and_cannot_break_anything(server: Server) -> None:
     index.apply(server.root)
-    pictures = [picture(lux=10.0 * n, expires_at=time.time() + 600) for n in range(3)]
+    pictures = [picture(**PI_1, lux=10.0 * n, expires_at=time.time() + 600) for n in range(3)]
     for image in pictures:
         store.save(server.root, image, jpeg(), None)
     web = server.login("web")
@@ -166,7 +157,7 @@ def test_web_cannot_lift_the_search_time_limit_nor_read_pictures_in_a_search(
     """It used to run FT.AGGREGATE ... LOAD 1 @image_data ... TIMEOUT 0: 14 s of Redis,
     +650 MB. Now its searches go through the read functions, which refuse that."""
     index.apply(server.root)
-    store.save(server.root, picture(lux=1.0), jpeg(), None)
+    store.save(server.root, picture(**PI_1, lux=1.0), jpeg(), None)
     web = server.login("web")
     for command in (
         ["FT.AGGREGATE", "idx:images", "*", "TIMEOUT", "0"],
@@ -207,9 +198,9 @@ def test_web_cannot_lift_the_search_time_limit_nor_read_pictures_in_a_search(
 
 def test_the_gallery_and_import_run_with_web_credentials(server: Server, tmp_path: Path) -> None:
     index.apply(server.root)
-    seed = picture(lux=5.0)  # no thumbnail yet: the gallery makes and stores one
+    seed = picture(**PI_1, lux=5.0)  # no thumbnail yet: the gallery makes and stores one
     store.save(server.root, seed, jpeg(), None)
-    client = create_app(server.url("web"), TESTING=True).test_client()
+    client = make_app(server.url("web")).test_client()
 
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 200
@@ -218,11 +209,10 @@ def test_the_gallery_and_import_run_with_web_credentials(server: Server, tmp_pat
     assert server.root.hexists(DEFAULT_CATALOGUE.key(seed.pk), "thumbnail")
 
     # With a password: sessions and login failures live in Redis, under the web user.
-    secure = create_app(
-        server.url("web"), auth_settings=Auth(hash_password("pw for web")), TESTING=True
+    secure = make_app(
+        server.url("web"), auth_settings=Auth(hash_password("pw for web"))
     ).test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"',
-                      secure.get("/login").get_data(as_text=True)).group(1)
+    token = csrf_from(secure.get("/login").get_data(as_text=True))
     assert secure.post("/login", data={"csrf_token": token, "password": "no"}).status_code == 401
     assert secure.post("/login", data={"csrf_token": token, "password": "pw for web"}
                        ).status_code == 303
@@ -247,7 +237,7 @@ def test_admin_creates_and_migrates_the_index_but_cannot_wreck_the_server(
     server: Server,
 ) -> None:
     root = server.root
-    store.save(root, picture(), b"\xff\xd8", None)
+    store.save(root, picture(**PI_1), b"\xff\xd8", None)
     old_schema = [*index.schema_args()[:6], "lux", "NUMERIC"]
     root.execute_command("FT.CREATE", "idx:images", *old_schema)  # the seed's plain index
     admin = server.login("admin")
@@ -261,7 +251,7 @@ def test_admin_creates_and_migrates_the_index_but_cannot_wreck_the_server(
     assert (result.action, result.replaced) == ("migrated", old)
     assert count(admin, Filters())[0] == 1
     # `picat up` runs capture and the gallery in one process with one URL: admin covers both.
-    taken = picture(expires_at=time.time() + 60)
+    taken = picture(**PI_1, expires_at=time.time() + 60)
     DurableWriter(connect_single(server.url("admin"))).write([Capture(taken, b"\xff\xd8", None)])
     assert store.keep(admin, taken.pk) and store.store_thumbnail(admin, taken.pk, b"thumb")
     assert store.load(admin, taken.pk) is not None
@@ -305,22 +295,11 @@ def test_users_saved_to_the_acl_file_survive_a_restart(
     assert index.index_info(web, "idx:images") is not None
 
 
-def _picat(url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PICAT_ACL_")}
-    return subprocess.run(
-        [sys.executable, "-m", "picat.cli", *args],
-        env={**clean, "REDIS_URL": url, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_cli_applies_users_idempotently_and_admin_url_runs_schema_apply(
     embedded_redis: Callable[..., EmbeddedRedis],
 ) -> None:
     server = embedded_redis()
-    first = _picat(server.url, "acl", "--apply", PICAT_ACL_WEB_PASSWORD="from env")
+    first = run_picat(server.url, "acl", "--apply", PICAT_ACL_WEB_PASSWORD="from env")
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("ACL SETUSER") == 3 and "from env" not in first.stdout
     urls = dict(re.findall(r"^\s+(\w+)\s+REDIS_URL=(\S+)", first.stderr, re.MULTILINE))
@@ -329,15 +308,15 @@ def test_cli_applies_users_idempotently_and_admin_url_runs_schema_apply(
     for generated in (urls["capture"], urls["admin"]):
         assert generated.split(":")[2].split("@")[0] not in first.stdout
 
-    schema = _picat(urls["admin"], "schema", "apply")
+    schema = run_picat(urls["admin"], "schema", "apply")
     assert schema.returncode == 0 and "created" in schema.stdout, schema.stderr
 
-    again = _picat(server.url, "acl", "--apply", "--role", "admin")
+    again = run_picat(server.url, "acl", "--apply", "--role", "admin")
     assert again.returncode == 0 and "password unchanged" in again.stderr
     assert again.stdout.count("ACL SETUSER") == 1
     assert index.apply(connect(urls["admin"])).action == "unchanged"
 
-    not_root = _picat(urls["admin"], "acl", "--apply")
+    not_root = run_picat(urls["admin"], "acl", "--apply")
     assert not_root.returncode == 1 and "ACL SETUSER" in not_root.stderr
     assert "Traceback" not in not_root.stderr
 
@@ -372,7 +351,7 @@ def test_the_web_user_makes_a_timelapse(server: Server, tmp_path: Path) -> None:
 
     index.apply(server.root)
     for n in range(3):
-        store.save(server.root, picture(lux=float(n), time_of_day=43200 + n), jpeg(), None)
+        store.save(server.root, picture(**PI_1, lux=float(n), time_of_day=43200 + n), jpeg(), None)
     web = server.login("web")
     # One a day is an FT.AGGREGATE that loads each match's key: the web user may run it.
     assert count_frames(web, Filters(), Choice(Pick.DAILY, 43200), stop_after=9) == 1
@@ -393,7 +372,7 @@ def test_retention_runs_with_web_or_admin_credentials_and_capture_quotes_its_num
     index.apply(server.root)
     start = time.time() - 1000
     for n in range(40):
-        image = Image(pk=new_image_id(start + n), timestamp=start + n, expires_at=start + 9999)
+        image = picture(start + n, expires_at=start + 9999)
         store.save(server.root, image, os.urandom(200_000), None)
     for role in ("web", "admin"):
         r = server.login(role)

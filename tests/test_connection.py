@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import ssl
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,16 +15,7 @@ import pytest
 from picat.embedded import EmbeddedRedis
 from picat.schema import connect
 
-
-def _picat(env_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REDIS_URL": env_url}
-    return subprocess.run(
-        [sys.executable, "-m", "picat.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from .running import run_picat
 
 
 def test_password_and_acl_user_in_the_url(
@@ -39,13 +28,12 @@ def test_password_and_acl_user_in_the_url(
     )
     admin.config_set("requirepass", "default-pw")
 
-    assert (
-        _picat(f"redis://:default-pw@127.0.0.1:{server.port}/0", "schema", "apply").returncode == 0
-    )
-    done = _picat(f"redis://curator:s3cret%20pass@127.0.0.1:{server.port}/0", "schema", "apply")
+    default = run_picat(f"redis://:default-pw@127.0.0.1:{server.port}/0", "schema", "apply")
+    assert default.returncode == 0
+    done = run_picat(f"redis://curator:s3cret%20pass@127.0.0.1:{server.port}/0", "schema", "apply")
     assert done.returncode == 0 and "up to date" in done.stdout
 
-    refused = _picat(f"redis://curator:wrong@127.0.0.1:{server.port}/0", "schema", "apply")
+    refused = run_picat(f"redis://curator:wrong@127.0.0.1:{server.port}/0", "schema", "apply")
     assert refused.returncode != 0
     assert "Traceback" not in refused.stderr and "redis" in refused.stderr.lower()
 
@@ -117,6 +105,6 @@ def tls_proxy(
 
 def test_rediss_url(tls_proxy: tuple[int, Path]) -> None:
     port, cert = tls_proxy
-    done = _picat(f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={cert}", "schema", "apply")
+    done = run_picat(f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={cert}", "schema", "apply")
     assert done.returncode == 0, done.stderr
     assert "created" in done.stdout

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,9 +14,11 @@ import pytest
 import redis
 
 from picat import embedded
-from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, new_image_id, store
+from picat.embedded import free_port
+from picat.schema import DEFAULT_CATALOGUE, connect, index, store
 
-from .conftest import free_port
+from .factories import picture
+from .running import wait_for
 
 
 def test_hashes_written_before_a_kill_survive_a_restart(
@@ -29,7 +30,7 @@ def test_hashes_written_before_a_kill_survive_a_restart(
     index.apply(r)
     ids = []
     for n in range(200):
-        image = Image(pk=new_image_id(1_700_000_000 + n), timestamp=1_700_000_000 + n, lux=n)
+        image = picture(1_700_000_000 + n, lux=n)
         store.save(r, image, b"\xff\xd8" + bytes([n % 256]) * 100, b"\xff\xd8t", DEFAULT_CATALOGUE)
         ids.append(image.pk)
     server.kill()
@@ -53,7 +54,7 @@ def test_a_picture_hash_stays_a_listpack_through_a_restart(
     }
     index.apply(r)
     big = os.urandom(4 * 1024 * 1024)  # a 4 MB PNG's worth of incompressible bytes
-    image = Image(pk=new_image_id(1_700_000_000), timestamp=1_700_000_000, lux=3.0)
+    image = picture(1_700_000_000, lux=3.0)
     store.save(r, image, big, b"\xff\xd8thumb", DEFAULT_CATALOGUE)
     key = DEFAULT_CATALOGUE.key(image.pk)
     assert r.object("encoding", key) == b"listpack"
@@ -101,6 +102,13 @@ def test_missing_wheels_are_reported_clearly(
         embedded.find_binaries()
 
 
+def answers(r: redis.Redis) -> bool:
+    try:
+        return bool(r.set("probe", "1"))
+    except redis.ConnectionError:
+        return False
+
+
 def test_picat_redis_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     proc = subprocess.Popen(
@@ -111,14 +119,7 @@ def test_picat_redis_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     )
     try:
         r = redis.Redis(port=port)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                r.set("probe", "1")
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "picat redis did not start"
-                time.sleep(0.05)
+        wait_for(lambda: answers(r), 15, "picat redis did not start")
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=20)
     finally:

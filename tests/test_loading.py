@@ -4,7 +4,6 @@ how far it is, capture spools meanwhile, and a server that never comes up is nam
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,10 +17,10 @@ import pytest
 import redis
 
 from picat import embedded
-from picat.embedded import port_is_free
+from picat.embedded import free_port, port_is_free
 from picat.schema import loading
 
-from .conftest import free_port
+from .running import start_picat_up, wait_for
 
 PICTURES = 300_000
 """About 55 MB of append-only file: 2 to 4 s of loading on the development machine."""
@@ -51,17 +50,8 @@ def _get(url: str) -> tuple[int, str]:
 def test_picat_up_waits_while_redis_loads_and_the_gallery_says_how_far(tmp_path: Path) -> None:
     redis_port, web_port = free_port(), free_port()
     make_data_dir(tmp_path, PICTURES, redis_port)
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
-        "PICAT_DATA_DIR": str(tmp_path),
-        "PICAT_REDIS_PORT": str(redis_port),
-        "CAPTURE_INTERVAL": "0.3",
-        "CAMERA_RESOLUTION": "320x240",
-        "CAMERA_ID": "while-loading",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "picat.cli", "up", "--port", str(web_port), "--camera", "simulated"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    proc = start_picat_up(
+        tmp_path, redis_port, web_port, CAPTURE_INTERVAL="0.3", CAMERA_ID="while-loading"
     )
     base = f"http://127.0.0.1:{web_port}"
     loading_pages: list[str] = []
@@ -90,12 +80,12 @@ def test_picat_up_waits_while_redis_loads_and_the_gallery_says_how_far(tmp_path:
         r = redis.Redis(port=redis_port, protocol=2)
         assert r.dbsize() >= PICTURES
         # Pictures taken while Redis loaded waited in the spool, then went in.
-        deadline = time.monotonic() + 30
-        while not r.execute_command(
-            "FT.SEARCH", "idx:images", "@camera:{while\\-loading}", "LIMIT", "0", "0"
-        )[0]:
-            assert time.monotonic() < deadline, "no picture captured during loading arrived"
-            time.sleep(0.2)
+        wait_for(
+            lambda: r.execute_command(
+                "FT.SEARCH", "idx:images", "@camera:{while\\-loading}", "LIMIT", "0", "0"
+            )[0],
+            30, "no picture captured during loading arrived",
+        )
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
     finally:

@@ -4,21 +4,20 @@ keeps (a delete frees memory), and everything spooled goes in once there is room
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PIL import Image as PILImage
-
 from picat.capture.durable import DurableWriter, connect_single
 from picat.capture.spool import Capture, Spool
 from picat.capture.uploader import Uploader
 from picat.embedded import EmbeddedRedis
-from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, new_image_id, store
-from picat.webapp import create_app
+from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, store
+
+from .factories import jpeg, make_app, picture
+from .forms import csrf_from
 
 
 def message(kept: int) -> re.Pattern[str]:
@@ -28,16 +27,9 @@ def message(kept: int) -> re.Pattern[str]:
     )
 
 
-def picture(taken: float, kept: bool = False) -> tuple[Image, bytes]:
-    image = Image(pk=new_image_id(taken), timestamp=taken, lux=2.0,
-                  expires_at=None if kept else taken + 3600)
-    return image, os.urandom(300_000)
-
-
-def jpeg() -> bytes:
-    out = io.BytesIO()
-    PILImage.new("RGB", (64, 48), (90, 140, 200)).save(out, "JPEG")
-    return out.getvalue()
+def big_picture(taken: float, kept: bool = False) -> tuple[Image, bytes]:
+    """A picture and 300 KB that do not compress, expiring in an hour unless `kept`."""
+    return picture(taken, lux=2.0, expires_at=None if kept else taken + 3600), os.urandom(300_000)
 
 
 def test_a_full_redis_spools_with_the_reason_and_takes_everything_once_freed(
@@ -47,7 +39,7 @@ def test_a_full_redis_spools_with_the_reason_and_takes_everything_once_freed(
     r = connect(server.url)
     index.apply(r)
     now = time.time()
-    stored = [picture(now - 100 + n, kept=n < 3) for n in range(8)]
+    stored = [big_picture(now - 100 + n, kept=n < 3) for n in range(8)]
     stored[0] = (stored[0][0], jpeg())  # a real JPEG, so a thumbnail can be made of it
     for image, data in stored:
         store.save(r, image, data, b"thumb")
@@ -57,7 +49,7 @@ def test_a_full_redis_spools_with_the_reason_and_takes_everything_once_freed(
 
     spool = Spool(tmp_path / "spool", 50 * 2**20)
     uploader = Uploader(spool, DurableWriter(connect_single(server.url)), DEFAULT_CATALOGUE)
-    waiting = [picture(now + n) for n in range(3)]
+    waiting = [big_picture(now + n) for n in range(3)]
     for image, data in waiting:
         spool.put(Capture(image, data, b"thumb"))
     try:
@@ -66,7 +58,7 @@ def test_a_full_redis_spools_with_the_reason_and_takes_everything_once_freed(
         assert len(spool.pending()) == 3
 
         # The gallery still works: pages read, keep and delete go through (no half-done).
-        app = create_app(server.url, TESTING=True)
+        app = make_app(server.url)
 
         @app.post("/needs-memory")
         def needs_memory() -> str:
@@ -75,9 +67,7 @@ def test_a_full_redis_spools_with_the_reason_and_takes_everything_once_freed(
 
         client = app.test_client()
         assert client.get("/").status_code == 200
-        token = re.search(
-            r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True)
-        ).group(1)
+        token = csrf_from(client.get("/").get_data(as_text=True))
         kept_now, _ = stored[3]
         assert client.post(f"/images/{kept_now.pk}/keep", data={"csrf_token": token}
                            ).status_code == 303
@@ -118,7 +108,7 @@ def test_pictures_written_before_redis_filled_up_are_not_written_again(
     now = time.time()
     spool = Spool(tmp_path / "spool", 50 * 2**20)
     uploader = Uploader(spool, DurableWriter(connect_single(server.url)), DEFAULT_CATALOGUE)
-    batch = [picture(now + n) for n in range(3)]
+    batch = [big_picture(now + n) for n in range(3)]
     batch[0] = (batch[0][0], os.urandom(10_000))  # a small one first, then two of 3 MB
     batch[1:] = [(image, os.urandom(3_000_000)) for image, _ in batch[1:]]
     for image, data in batch:

@@ -17,11 +17,13 @@ from picat.schema import (
     Image,
     connect,
     index,
-    new_image_id,
     pruning,
     storage,
     store,
 )
+
+from .factories import picture
+from .running import wait_for
 
 PICTURE = 20_000
 
@@ -32,8 +34,7 @@ def fill(r: redis.Redis, count: int, start: float, kept_every: int = 0) -> list[
     for n in range(count):
         taken = start + n
         kept = kept_every and n % kept_every == 0
-        image = Image(pk=new_image_id(taken), timestamp=taken, lux=1.0,
-                      expires_at=None if kept else time.time() + 3600)
+        image = picture(taken, lux=1.0, expires_at=None if kept else time.time() + 3600)
         store.save(r, image, os.urandom(PICTURE), b"thumb")
         images.append(image)
     return images
@@ -112,10 +113,7 @@ def test_retention_runs_in_the_background_and_logs_each_run(
     thread = threading.Thread(target=retention.run, args=(stop,))
     thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while not lines:
-            assert time.monotonic() < deadline, "retention never pruned"
-            time.sleep(0.05)
+        wait_for(lambda: lines, 10, "retention never pruned")
     finally:
         stop.set()
         thread.join()

@@ -14,8 +14,7 @@ import pytest
 import redis
 
 from picat import embedded
-
-from .conftest import free_port
+from picat.embedded import free_port
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import free_port
+from picat.embedded import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,8 +13,9 @@ import pytest
 
 from picat.cli import main
 from picat.embedded import EmbeddedRedis
-from picat.schema import Image, connect, index, new_image_id, storage, store
-from picat.webapp import create_app
+from picat.schema import connect, index, storage, store
+
+from .factories import make_app, picture
 
 WEEK = 7 * 86400
 BUDGET = 100_000_000
@@ -32,12 +33,11 @@ def known_rate(embedded_redis: Callable[..., EmbeddedRedis]) -> tuple[str, float
     taken += [(now - 45 - 120 * n, "b") for n in range(30)]
     taken += [(now - 7200 - 648 * n, "a") for n in range(100)]
     for n, (when, camera) in enumerate(taken):
-        image = Image(pk=new_image_id(when), timestamp=when, lux=1.0, camera=camera,
-                      expires_at=when + WEEK)
+        image = picture(when, lux=1.0, camera=camera, expires_at=when + WEEK)
         store.save(r, image, os.urandom(20_000 + n), b"thumb")
     for n in range(5):
         when = now - 30 * 86400 - n
-        store.save(r, Image(pk=new_image_id(when), timestamp=when, camera="a"),
+        store.save(r, picture(when, camera="a"),
                    os.urandom(20_000), None)
     return server.url, now
 
@@ -74,7 +74,7 @@ def test_json_page_banner_and_status_say_the_same(
 ) -> None:
     url, _ = known_rate
     monkeypatch.setenv("PICAT_MEMORY_BUDGET", "100MB")
-    client = create_app(url, TESTING=True).test_client()
+    client = make_app(url).test_client()
 
     data = client.get("/api/storage").get_json()
     assert (data["pictures"], data["kept"], data["budget_bytes"]) == (195, 5, BUDGET)
@@ -105,11 +105,11 @@ def test_no_banner_while_the_ttl_decides(embedded_redis: Callable[..., EmbeddedR
     r = connect(url)
     index.apply(r)
     now = time.time()
-    store.save(r, Image(pk=new_image_id(now), timestamp=now, camera="a", expires_at=now + 600),
+    store.save(r, picture(now, camera="a", expires_at=now + 600),
                b"\xff\xd8tiny", None)
     report = storage.report(r, 10 * BUDGET)
     assert not report.budget_decides and report.projection().endswith("IMAGE_TTL is 10 minutes")
-    client = create_app(url, TESTING=True).test_client()
+    client = make_app(url).test_client()
     assert "decides what is kept" not in client.get("/").get_data(as_text=True)
 
 
@@ -121,6 +121,6 @@ def test_an_unbounded_server_is_named_on_the_page(
     index.apply(r)
     r.config_set("maxmemory", 0)  # an external server with no maxmemory
     monkeypatch.delenv("PICAT_MEMORY_BUDGET", raising=False)
-    page = create_app(url, TESTING=True).test_client().get("/storage").get_data(as_text=True)
+    page = make_app(url).test_client().get("/storage").get_data(as_text=True)
     assert "No memory budget: nothing bounds the catalogue" in page
     assert "This Redis has no maxmemory and PICAT_MEMORY_BUDGET is unset" in page

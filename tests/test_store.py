@@ -6,23 +6,16 @@ import time
 
 import redis
 
-from picat.schema import Catalogue, Image, new_image_id, store
+from picat.schema import Catalogue, store
 
-
-def _image(**fields: object) -> Image:
-    now = time.time()
-    return Image(pk=new_image_id(now), timestamp=now, **fields)
+from .factories import picture, save_seed_picture
 
 
 def test_save_writes_image_thumbnail_metadata_and_ttl_together(
     r: redis.Redis, catalogue: Catalogue
 ) -> None:
-    image = _image(
-        lux=812.5,
-        camera="pi-1",
-        trigger="interval",
-        width=64,
-        height=48,
+    image = picture(
+        lux=812.5, camera="pi-1", trigger="interval", width=64, height=48,
         expires_at=time.time() + 3600,
     )
     jpeg = b"\xff\xd8" + bytes(range(256)) * 4 + b"\xff\xd9"
@@ -42,22 +35,14 @@ def test_save_writes_image_thumbnail_metadata_and_ttl_together(
 
 
 def test_save_without_expiry_keeps_forever(r: redis.Redis, catalogue: Catalogue) -> None:
-    image = _image(lux=1.0)
+    image = picture(lux=1.0)
     store.save(r, image, b"\xff\xd8", None, catalogue)
     assert r.ttl(catalogue.key(image.pk)) == -1
 
 
 def test_seed_hashes_are_readable(r: redis.Redis, catalogue: Catalogue) -> None:
-    key = catalogue.prefix + "1681843615"
-    r.hset(
-        key,
-        mapping={
-            "image_data": b"\xff\xd8\xff\xe0JFIF\x00\x80\x81",
-            "timestamp": "1681843615",
-            "lux": "268",
-            "mime_type": "image/jpeg",
-        },
-    )
+    save_seed_picture(r, catalogue, 1681843615, lux=268, data=b"\xff\xd8\xff\xe0JFIF\x00\x80\x81")
+    key = catalogue.key("1681843615")
     loaded = store.load(r, "1681843615", catalogue)
     assert loaded is not None
     assert (loaded.pk, loaded.timestamp, loaded.lux, loaded.camera) == (
@@ -83,7 +68,7 @@ def test_thumbnail_is_never_written_to_a_missing_picture(
 
 
 def test_keep_removes_ttl_and_delete_removes_hash(r: redis.Redis, catalogue: Catalogue) -> None:
-    image = _image(expires_at=time.time() + 600)
+    image = picture(expires_at=time.time() + 600)
     store.save(r, image, b"\xff\xd8", None, catalogue)
     assert store.keep(r, image.pk, catalogue)
     assert r.ttl(catalogue.key(image.pk)) == -1
@@ -95,7 +80,7 @@ def test_keep_removes_ttl_and_delete_removes_hash(r: redis.Redis, catalogue: Cat
 
 
 def test_load_many_skips_missing(r: redis.Redis, catalogue: Catalogue) -> None:
-    images = [_image(lux=float(i)) for i in range(3)]
+    images = [picture(lux=float(i)) for i in range(3)]
     for image in images:
         store.save(r, image, b"\xff\xd8", None, catalogue)
     store.delete(r, images[1].pk, catalogue)
@@ -111,7 +96,7 @@ def test_expiry_comes_from_the_key_ttl(r: redis.Redis, catalogue: Catalogue) -> 
     assert loaded is not None and loaded.expires_at is not None
     assert 3590 < loaded.expires_at - time.time() <= 3600
 
-    image = _image(expires_at=time.time() + 600)
+    image = picture(expires_at=time.time() + 600)
     store.save(r, image, b"\xff\xd8", None, catalogue)
     assert store.load(r, image.pk, catalogue).expires_at == image.expires_at
     r.persist(catalogue.key(image.pk))
@@ -121,7 +106,7 @@ def test_expiry_comes_from_the_key_ttl(r: redis.Redis, catalogue: Catalogue) -> 
 def test_reads_load_the_read_functions_when_missing(r: redis.Redis, catalogue: Catalogue) -> None:
     """A user allowed FUNCTION LOAD (the embedded server's, admin) heals a server that
     lost the library or has an older one; test_acl checks that web is told instead."""
-    image = _image(lux=3.0)
+    image = picture(lux=3.0)
     store.save(r, image, b"\xff\xd8", None, catalogue)
     r.function_delete("picat")
     assert [found.pk for found in store.load_many(r, [image.pk], catalogue)] == [image.pk]

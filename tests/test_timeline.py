@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
-from picat.schema import Catalogue, Image, new_image_id
+from picat.schema import Catalogue
 from picat.schema.clock import local_time_fields
 from picat.schema.query import Filters, QueryError
 from picat.schema.timeline import _floor, choose_unit, timeline
+
+from .factories import picture
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # 2026-03-29 02:00 CET jumps to 03:00 CEST: that local day has 23 hours.
@@ -27,12 +29,8 @@ def _write(r: redis.Redis, catalogue: Catalogue, moments: list[float], seed: int
         for moment in moments:
             value = rng.choice([None, round(rng.uniform(0, 2000), 2)])
             tod, offset = local_time_fields(moment, BERLIN)
-            image = Image(
-                pk=new_image_id(moment),
-                timestamp=moment,
-                lux=value,
-                camera=rng.choice(["garden", "feeder"]),
-                time_of_day=tod,
+            image = picture(
+                moment, lux=value, camera=rng.choice(["garden", "feeder"]), time_of_day=tod,
                 utc_offset=offset,
             )
             pipe.hset(catalogue.key(image.pk), mapping={**image.to_fields(), "image_data": b"x"})

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -14,9 +11,9 @@ import pytest
 import redis
 
 from picat.cli import main
-from picat.embedded import port_is_free
+from picat.embedded import free_port, port_is_free
 
-from .conftest import free_port
+from .running import start_picat_up
 
 
 @pytest.mark.slow
@@ -25,22 +22,9 @@ def test_picat_up_serves_the_gallery_over_a_real_index(tmp_path: Path, image_sto
     """Out of the box, and with `IMAGE_STORE=file:…` for a single machine."""
     redis_port, web_port = free_port(), free_port()
     originals = tmp_path / "originals"
-    env = {
-        "IMAGE_STORE": "redis" if image_store == "redis" else f"file:{originals}",
-        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
-        "PICAT_DATA_DIR": str(tmp_path),
-        "PICAT_REDIS_PORT": str(redis_port),
-        "CAPTURE_INTERVAL": "0.5",
-        "CAMERA_RESOLUTION": "320x240",
-        "CAMERA_ID": "up-test",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "picat.cli", "up", "--port", str(web_port), "--camera", "simulated"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    proc = start_picat_up(
+        tmp_path, redis_port, web_port, CAPTURE_INTERVAL="0.5", CAMERA_ID="up-test",
+        IMAGE_STORE="redis" if image_store == "redis" else f"file:{originals}",
     )
     try:
         r = redis.Redis(port=redis_port, protocol=2)
@@ -85,17 +69,7 @@ def test_picat_up_stops_with_an_error_when_capture_fails(tmp_path: Path) -> None
     redis_port, web_port = free_port(), free_port()
     not_a_directory = tmp_path / "spool"
     not_a_directory.write_text("a file where the spool directory should be")
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
-        "PICAT_DATA_DIR": str(tmp_path),
-        "PICAT_REDIS_PORT": str(redis_port),
-        "SPOOL_DIR": str(not_a_directory),
-        "CAMERA_RESOLUTION": "320x240",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "picat.cli", "up", "--port", str(web_port), "--camera", "simulated"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    proc = start_picat_up(tmp_path, redis_port, web_port, SPOOL_DIR=str(not_a_directory))
     try:
         output, _ = proc.communicate(timeout=60)
     finally:

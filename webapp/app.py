@@ -10,22 +10,22 @@ from flask import Flask
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, connect
 
 from . import (
-    api,
     auth,
     bulk,
     curation,
-    errors,
+    display,
+    error_pages,
     gallery,
+    health,
     images,
     picture,
     security,
     storage,
-    templating,
     timelapse,
     timeline,
 )
-from .config import gallery_limits
-from .context import EXTENSION, Gallery
+from .backend import EXTENSION, Backend
+from .settings import gallery_limits
 
 
 def create_app(
@@ -60,17 +60,17 @@ def create_app(
     )
     app.config.update(config)
     app.json.sort_keys = False
-    app.extensions[EXTENSION] = Gallery(
+    app.extensions[EXTENSION] = Backend(
         redis=connect(redis_url),
         catalogue=catalogue,
     )
     auth.install(app, auth_settings, trust_proxy, host)  # first: a bad Host is a 400
     security.install(app)
     curation.install(app, redis_url)
-    errors.install(app)
-    templating.install(app)
+    error_pages.install(app)
+    display.install(app)
     storage.install(app)
-    for module in (gallery, picture, images, api, timeline, bulk, storage):
+    for module in (gallery, picture, images, health, timeline, bulk, storage):
         app.register_blueprint(module.bp)
     timelapse.install(app)
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (JSON, images, CSS):

@@ -40,13 +40,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from picat.passwords import verify_password
 
-from .context import EXTENSION, gallery
-from .errors import error_response, is_fragment_request, wants_json
+from .backend import EXTENSION, backend
+from .error_pages import error_response, is_fragment_request, wants_json
 from .throttle import LoginThrottle
 
 CURATOR, VIEWER, SCRIPT = "curator", "viewer", "script"
 INVALID = "invalid"  # a wrong API token: refused even on public routes
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "api.health"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "health.check"})
 SESSION_LIFETIME = timedelta(days=14)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _EXTENSION = "picat.auth"
@@ -122,7 +122,7 @@ def _bearer_role() -> str | None:
 
 
 def _session_key(sid: str) -> str:
-    return f"{gallery().catalogue.auth_prefix}session:{sid}"
+    return f"{backend().catalogue.auth_prefix}session:{sid}"
 
 
 def _session_role() -> str | None:
@@ -137,7 +137,7 @@ def _session_role() -> str | None:
     fingerprint = session.get("auth")
     if not isinstance(fingerprint, str) or not hmac.compare_digest(fingerprint, _fingerprint(role)):
         return None
-    if gallery().redis.get(_session_key(sid)) != role.encode():
+    if backend().redis.get(_session_key(sid)) != role.encode():
         return None
     g.picat_session_role = role
     return role
@@ -271,7 +271,7 @@ def login() -> Response:
     state.throttle.succeeded(address, attempt, role)
     _end_session()
     sid = secrets.token_urlsafe(32)
-    gallery().redis.set(_session_key(sid), role, ex=SESSION_LIFETIME)
+    backend().redis.set(_session_key(sid), role, ex=SESSION_LIFETIME)
     session.clear()  # a new session: a new CSRF token too
     session.permanent = True
     session["role"] = role
@@ -284,7 +284,7 @@ def _end_session() -> None:
     """Forget the current session in Redis, so no copy of its cookie opens it again."""
     sid = session.get("sid")
     if isinstance(sid, str):
-        gallery().redis.delete(_session_key(sid))
+        backend().redis.delete(_session_key(sid))
 
 
 @bp.post("/logout")
@@ -310,7 +310,7 @@ def install(app: Flask, auth: Auth | None, trust_proxy: int = 0, host: str = "12
     key = app.config["SECRET_KEY"]
     secret = key.encode() if isinstance(key, str) else bytes(key)
     loopback_only = auth is None and is_loopback(host)
-    shared = app.extensions[EXTENSION]  # the Gallery: its Redis holds what workers share
+    shared = app.extensions[EXTENSION]  # the Backend: its Redis holds what workers share
     throttle = LoginThrottle(shared.redis, shared.catalogue.auth_prefix + "failures:")
     app.extensions[_EXTENSION] = _State(auth, secret, throttle, loopback_only)
     app.session_interface = _SessionInterface()

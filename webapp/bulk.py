@@ -34,18 +34,17 @@ from flask import (
 )
 
 from picat.schema import Image, is_valid_image_id, store
-from picat.schema.bulk import chunks, delete_ids, delete_step, keep_ids, keep_step
-from picat.schema.bulk import count as count_matching
+from picat.schema.bulk import chunks, delete_ids, delete_step, find, keep_ids, keep_step
 from picat.schema.bulk import selection as matching
-from picat.schema.query import MAX_LIMIT, QueryError, Sort, search
+from picat.schema.query import MAX_LIMIT, QueryError, Sort, count, search
 
 from .archive import ZIP_BATCH, stream_zip
-from .context import gallery
+from .backend import backend
 from .curation import curator
-from .errors import error_response
+from .display import with_query
+from .error_pages import error_response
 from .fragments import fragment
 from .params import View, parse_view
-from .templating import with_query
 
 bp = Blueprint("bulk", __name__)
 
@@ -105,7 +104,7 @@ def _curate(action: str) -> Response:
     if not ids:
         flash("Nothing was selected: tick the pictures first, or \"all matching\".")
         return _back(view)
-    catalogue = gallery().catalogue
+    catalogue = backend().catalogue
     if action == "delete":
         tally, on_disk = curator().apply(
             lambda r: delete_ids(r, ids, include_kept=include_kept, catalogue=catalogue)
@@ -153,11 +152,13 @@ class _State:
 def _progress(view: View, action: str, include_kept: bool) -> Response:
     """The progress page of an "all matching" run, frozen at this moment."""
     before = time.time()
-    app = gallery()
+    app = backend()
     constraints = matching(
         view.filters, before=before, expiring_only=action == "keep" or not include_kept
     )
-    total = count_matching(app.redis, constraints, catalogue=app.catalogue)
+    # The selection frozen at `before` (and without kept pictures where they stay): the
+    # size of what the steps will walk, from the same search they use.
+    total = find(app.redis, constraints, 0, catalogue=app.catalogue).total
     state = _State(action, include_kept, before, total, done=0, kept=0, finished=total == 0)
     return Response(render_template("bulk_progress.html", s=state, view=view))
 
@@ -171,7 +172,7 @@ def step() -> Response:
         raise QueryError("action", "use delete or keep")
     include_kept = _flag("include_kept")
     before = _number("before")
-    app = gallery()
+    app = backend()
     constraints = matching(view.filters, before=before)
     batch = batch_size()
     if action == "delete":
@@ -197,22 +198,23 @@ def step() -> Response:
 @bp.get("/bulk/count")
 @fragment("bulk")
 def selection_count() -> Response:
-    """How many pictures "all matching" would take: the number in the toolbar."""
+    """How many pictures "all matching" would take: the number in the toolbar, the page's
+    own count (`/count`)."""
     view = parse_view(request.args)
-    app = gallery()
-    total = count_matching(app.redis, matching(view.filters), catalogue=app.catalogue)
+    app = backend()
+    total, _ = count(app.redis, view.filters, catalogue=app.catalogue)
     return Response(f"{total:,}", mimetype="text/plain")
 
 
 def _selected_batches(ids: list[str]) -> Iterator[list[Image]]:
-    app = gallery()
+    app = backend()
     for part in chunks(ids, ZIP_BATCH):
         yield store.load_many(app.redis, part, app.catalogue)
 
 
 def _matching_batches(view: View) -> Iterator[list[Image]]:
     """Every matching picture, oldest first, a keyset page at a time."""
-    app = gallery()
+    app = backend()
     cursor = None
     while True:
         page = search(
@@ -263,7 +265,7 @@ def download() -> Response:
         if not ids:
             raise QueryError("id", "select some pictures, or all matching, to download")
         batches = _selected_batches(ids)
-    app = gallery()
+    app = backend()
     slots = current_app.extensions.setdefault(
         "picat.zip_slots", threading.BoundedSemaphore(MAX_ZIPS)
     )

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from flask import Response, redirect, request, url_for
 
-from .errors import is_fragment_request
+from .error_pages import is_fragment_request
 from .params import raw_params
 
 P = ParamSpec("P")

@@ -1,9 +1,12 @@
-"""The gallery (`/`) and the fragments htmx swaps into it.
+"""The gallery (`/`), the same view as JSON (`/api/images`), and the fragments htmx
+swaps into the page.
 
-`/` renders a whole page; a filter change asks `/results` for the part below the
-filters and pushes a shareable `/?...` URL; `/more` appends the next keyset page;
-`/count` and `/new` arrive after the grid, so counting never delays it. A bad
-parameter is a 400 whose message sits next to the field it concerns.
+`/` renders a whole page and `/api/images` the same pictures as JSON, from one
+handler (as Datasette answers `/table` and `/table.json`); a filter change asks
+`/results` for the part below the filters and pushes a shareable `/?...` URL;
+`/more` appends the next keyset page; `/count` and `/new` arrive after the grid, so
+counting never delays it. A bad parameter is a 400 whose message sits next to the
+field it concerns (in JSON: `{"error": ...}`).
 """
 
 from __future__ import annotations
@@ -12,13 +15,21 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
-from picat.schema.query import Page, QueryError, Sort, count, count_newer, search
+from picat.schema.query import (
+    Page,
+    QueryError,
+    Sort,
+    count,
+    count_newer,
+    render_command,
+    search,
+)
 from picat.schema.timeline import parse_unit
 
-from .cards import cards
-from .context import gallery
+from .backend import backend
+from .display import cards, images_json
 from .fragments import fragment
 from .params import FILTER_FIELDS, View, parse_view, raw_params, shareable_query
 
@@ -34,7 +45,9 @@ class Outcome:
     raw: dict[str, str]
     view: View | None = None
     page: Page | None = None
+    error: QueryError | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    """The error's message in the form field it concerns ("other" for the rest)."""
     since: float = 0.0
 
     @property
@@ -64,7 +77,7 @@ def _run() -> Outcome:
     outcome = Outcome(raw=raw_params(request.args))
     try:
         outcome.view = parse_view(request.args)
-        app = gallery()
+        app = backend()
         outcome.page = search(
             app.redis,
             outcome.view.filters,
@@ -74,6 +87,7 @@ def _run() -> Outcome:
             catalogue=app.catalogue,
         )
     except QueryError as exc:
+        outcome.error = exc
         outcome.errors[exc.field if exc.field in ERROR_SLOTS else "other"] = exc.message
         return outcome
     images = outcome.page.images
@@ -84,7 +98,8 @@ def _run() -> Outcome:
 
 def _bucket() -> str:
     """The timeline's bucket size (`bucket`, as its own links set it), or "" for automatic."""
-    return parse_unit(request.args.get("bucket")) or ""
+    value = request.args.get("bucket")
+    return (parse_unit(value) or "") if value else ""
 
 
 def _render(template: str, outcome: Outcome, **context: object) -> Response:
@@ -99,9 +114,27 @@ def _render(template: str, outcome: Outcome, **context: object) -> Response:
 
 
 @bp.get("/")
+@bp.get("/api/images", endpoint="images_json")
 def index() -> Response:
-    """The whole gallery page; `cursor` starts it further down (the no-script "more" link)."""
-    return _render("gallery.html", _run())
+    """The whole gallery page, or at `/api/images` its pictures as JSON; `cursor` starts
+    it further down (the no-script "more" link, the API's `next_cursor`)."""
+    outcome = _run()
+    if request.endpoint == "gallery.images_json":
+        return _json(outcome)
+    return _render("gallery.html", outcome)
+
+
+def _json(outcome: Outcome) -> Response:
+    """The pictures, the cursor of the next page and the commands that found them."""
+    if outcome.error is not None:
+        raise outcome.error  # the app's error handler answers {"error": ...}, 400
+    assert outcome.view is not None and outcome.page is not None
+    page = outcome.page
+    return jsonify(
+        images=images_json(page.images, outcome.view.query_string()),
+        next_cursor=page.next_cursor,
+        query="\n".join(render_command(argv) for argv in [page.view_command, *page.commands]),
+    )
 
 
 @bp.get("/results")
@@ -127,7 +160,7 @@ def more() -> Response:
 def matches() -> Response:
     """How many pictures match, loaded after the grid."""
     view = parse_view(request.args)
-    app = gallery()
+    app = backend()
     total, command = count(app.redis, view.filters, catalogue=app.catalogue)
     return Response(render_template("_count.html", total=total, command=command, view=view))
 
@@ -143,6 +176,6 @@ def new() -> Response:
         since = math.nan
     if not math.isfinite(since):
         raise QueryError("since", "'since' must be Unix seconds")
-    app = gallery()
+    app = backend()
     fresh = count_newer(app.redis, view.filters, since, catalogue=app.catalogue)
     return Response(render_template("_new.html", fresh=fresh, view=view))

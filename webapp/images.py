@@ -18,8 +18,7 @@ from picat.schema import IMAGE_DATA, THUMBNAIL, Image, store
 from picat.schema.originals import StoreUnavailable
 
 from . import media, originals
-from .context import gallery
-from .lookup import image_or_404
+from .backend import backend, image_or_404
 
 bp = Blueprint("images", __name__)
 log = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ def _full(image_id: str, variant: str) -> Response:
         return cached
     if image.blob_key:
         return _from_store(image, variant)
-    app = gallery()
+    app = backend()
     _refuse_if_too_large(image)
     data = store.load_blob(app.redis, image.pk, IMAGE_DATA, app.catalogue)
     if data is None:
@@ -75,7 +74,7 @@ def _refuse_if_too_large(image: Image) -> None:
     """A 422 for a stored picture above PICAT_MAX_PICTURE_MB, asked before reading it:
     a hash written by hand or before the limit could hold 200 MB, which one request
     would copy into this process (several at once, several times over)."""
-    app = gallery()
+    app = backend()
     if image.blob_key:  # in a folder or bucket: its size is in the hash
         size, where = image.blob_size or 0, f"the image store (key {image.blob_key})"
     else:
@@ -114,7 +113,7 @@ def _keep_thumbnail(image_id: str, data: bytes) -> None:
     """Store a thumbnail made now for the next request; if Redis refuses (maxmemory),
     serve it anyway and log why, never the command (redis-py's message quotes it,
     thumbnail bytes and all)."""
-    app = gallery()
+    app = backend()
     try:
         store.store_thumbnail(app.redis, image_id, data, app.catalogue)
     except redis.ResponseError as exc:
@@ -129,7 +128,7 @@ def thumbnail(image_id: str) -> Response:
     cached = _not_modified(image, "thumbnail")
     if cached is not None:
         return cached
-    app = gallery()
+    app = backend()
     data = store.load_blob(app.redis, image.pk, THUMBNAIL, app.catalogue)
     if data is None:
         _refuse_if_too_large(image)

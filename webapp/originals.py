@@ -17,7 +17,7 @@ from picat.schema import Image, store
 from picat.schema.originals import Blob, StoreUnavailable
 
 from . import media
-from .context import gallery
+from .backend import backend
 
 
 def presigned(image: Image, variant: str) -> Response | None:
@@ -25,7 +25,7 @@ def presigned(image: Image, variant: str) -> Response | None:
     seconds = int(current_app.config.get("IMAGE_STORE_PRESIGN", 0))
     if not seconds:
         return None
-    blob_store = store.blob_store_of(image, gallery().catalogue)
+    blob_store = store.blob_store_of(image, backend().catalogue)
     if blob_store is None:
         return None
     filename = media.download_name(image) if variant == "download" else None
@@ -39,7 +39,7 @@ def presigned(image: Image, variant: str) -> Response | None:
 
 def open_or_abort(image: Image) -> Blob:
     """The original for streaming; 404 if its blob is missing, 503 if its store is down."""
-    app = gallery()
+    app = backend()
     try:
         blob = store.open_original(app.redis, image, app.catalogue)
     except StoreUnavailable:

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `picat passwd`."""
     passwd = sub.add_parser(
         "passwd",
         help="print a password hash for PICAT_WEB_PASSWORD_HASH (or a token, --token)",

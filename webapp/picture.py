@@ -1,4 +1,5 @@
-"""One picture (`/images/<id>`): the full image, its fields, neighbours, keep and delete.
+"""One picture (`/images/<id>`, and as JSON `/api/images/<id>`): the full image, its
+fields, neighbours, keep and delete.
 
 The gallery's filters ride along in the query string, so previous/next walk the
 same selection in the same order and "back" lands on the same view. Keep and
@@ -10,17 +11,25 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from picat.schema import store
 from picat.schema.query import neighbours
 
 from . import media
-from .context import gallery
+from .backend import backend, image_or_404
 from .curation import curator
-from .lookup import image_or_404
+from .display import images_json, with_query
 from .params import parse_view
-from .templating import with_query
 
 bp = Blueprint("picture", __name__)
 
@@ -28,11 +37,18 @@ NOT_ON_DISK = " (Redis has not yet confirmed it on disk: a crash now could undo 
 
 
 @bp.get("/images/<image_id>")
+@bp.get("/api/images/<image_id>", endpoint="show_json")
 def show(image_id: str) -> Response:
-    """The picture page; a bad filter parameter is a 400 like in the gallery."""
+    """The picture page, or at `/api/images/<id>` its metadata and URLs as JSON; both say
+    whether its original is `stored`, `missing` (its blob was deleted behind our back) or
+    `unreachable` (its store does not answer). On the page, a bad filter parameter (they
+    steer previous/next) is a 400 like in the gallery."""
     image = image_or_404(image_id)
+    app = backend()
+    if request.endpoint == "picture.show_json":
+        original = store.original_state(app.redis, image, app.catalogue)
+        return jsonify({**images_json([image])[0], "original": original})
     view = parse_view(request.args)
-    app = gallery()
     previous, following = neighbours(
         app.redis, image.pk, view.filters, view.sort, catalogue=app.catalogue
     )
@@ -56,7 +72,7 @@ def show(image_id: str) -> Response:
 def keep(image_id: str) -> Response:
     """Remove the picture's expiry, so retention never deletes it."""
     image = image_or_404(image_id)
-    catalogue = gallery().catalogue
+    catalogue = backend().catalogue
     _, on_disk = curator().apply(lambda r: store.keep(r, image.pk, catalogue))
     flash("Kept: this picture will never expire." + ("" if on_disk else NOT_ON_DISK))
     query = parse_view(request.args).query_string()
@@ -67,7 +83,7 @@ def keep(image_id: str) -> Response:
 def delete(image_id: str) -> Response:
     """Delete the picture and go back to the gallery view it was opened from."""
     image = image_or_404(image_id)
-    catalogue = gallery().catalogue
+    catalogue = backend().catalogue
     _, on_disk = curator().apply(lambda r: store.delete(r, image.pk, catalogue))
     flash("Picture deleted." + ("" if on_disk else NOT_ON_DISK))
     query = parse_view(request.args).query_string()

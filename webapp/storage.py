@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 
 from picat.schema import storage
 
-from .context import gallery
+from .backend import backend
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ _BANNER = "picat.storage_banner"
 
 
 def _report() -> storage.Report:
-    app = gallery()
+    app = backend()
     return storage.report(app.redis, current_app.config["PICAT_MEMORY_BUDGET"], app.catalogue)
 
 

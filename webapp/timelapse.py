@@ -38,8 +38,8 @@ from picat.timelapse.encode import DEFAULT_FPS, MAX_FPS, Fit, Size, VideoFormat
 from picat.timelapse.jobs import Busy, Job, Jobs, OverLimit
 from picat.timelapse.settings import load_limits
 
-from .context import gallery
-from .errors import error_response
+from .backend import backend
+from .error_pages import error_response
 from .fragments import fragment
 from .params import View, parse_view
 
@@ -76,7 +76,7 @@ def jobs() -> Jobs:
             if not folder:
                 abort(503, "Timelapses are off: this gallery was started without a folder "
                            "for videos.")
-            g = gallery()
+            g = backend()
             app.extensions[EXTENSION] = Jobs(
                 g.redis, g.catalogue, Path(folder), app.config["PICAT_TIMELAPSE_LIMITS"]
             )
@@ -136,7 +136,7 @@ def _job_or_404(job_id: str) -> Job:
 
 def _plan(values: MultiDict[str, str]) -> dict[str, object]:
     view, choice, video = _request(values)
-    g = gallery()
+    g = backend()
     limit = jobs().limits.max_frames
     frames = count_frames(
         g.redis, frozen(view.filters, time.time()), choice, stop_after=limit,

@@ -21,7 +21,7 @@ from picat.schema.profile import PRECISION, profile
 from picat.schema.query import QueryError, render_command
 from picat.schema.timeline import parse_unit, timeline
 
-from .context import gallery
+from .backend import backend
 from .fragments import fragment
 from .params import View, parse_view
 from .svg import MAX_WIDTH, MIN_WIDTH, WIDTH, Link, heat_map, timeline_chart
@@ -121,7 +121,7 @@ def chart() -> Response:
     """The timeline fragment: an SVG histogram with the mean-lux line, and its command."""
     view = parse_view(request.args)
     unit = parse_unit(request.args.get("bucket"))
-    app = gallery()
+    app = backend()
     result = timeline(app.redis, view.filters, view.tz, unit=unit, catalogue=app.catalogue)
     links = Links(view)
     drawn = timeline_chart(result, view.tz, links.span, drawing_width() or WIDTH)
@@ -158,7 +158,7 @@ def _profile_days(view: View) -> int:
 def heat() -> Response:
     """The heat map fragment: pictures by hour (across) and date (down), coloured by lux."""
     view = parse_view(request.args)
-    app = gallery()
+    app = backend()
     result = profile(app.redis, view.filters, days=_profile_days(view), catalogue=app.catalogue)
     links = Links(view)
     drawn = heat_map(
@@ -176,7 +176,7 @@ def api() -> Response:
     """Counts and mean lux per bucket for the gallery's filters, as JSON."""
     view = parse_view(request.args)
     unit = parse_unit(request.args.get("bucket"))
-    app = gallery()
+    app = backend()
     result = timeline(app.redis, view.filters, view.tz, unit=unit, catalogue=app.catalogue)
     tz = view.tz
     return jsonify(

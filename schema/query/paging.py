@@ -1,20 +1,12 @@
 """Keyset paging by windows: a page costs what it shows, wherever the pictures lie.
 
-Glossary:
-- order: a sort completed to a total order (table in docs/query.md); brightest and
-  darkest have two *segments*, pictures with lux, then those without, newest first.
-- position: where a page ended, the last picture's sort values and id; the cursor
-  is that position written out (`1795605017.43,01JG...`).
-- window: a range of the first sort field next to the position, queried with
-  `SORTBY ... LIMIT`. FT.SEARCH pays for every match before it sorts, so a window
-  is sized from the summary (`schema.summary`) to hold about a page, and widened
-  eight-fold while it holds fewer. Its far end is open toward the rest of the
-  view, so the summary only decides the cost, never which pictures are found.
-- cut: a window with more matches than the page needs is read up to the last
-  value returned; the pictures sharing that value (a *group*) are read on their own.
-- crowd: a lux band holding thousands of pictures (lux 0 at night); its value's
-  group is paged by time windows inside `@lux:[v v]` instead of being read whole.
-"""
+A page reads *windows*: ranges of its first sort field next to where the last page
+ended, sized from the writers' summary (`schema.summary`) to hold about two pages
+and sent in *chains* of up to three per call. Each is open toward the rest of the
+view, so the summary decides only what a page costs, never which pictures it finds.
+Ties at a window's end (a *cut*) are read as a *group*; lux 0 at night (a *crowd*)
+is paged by time inside its value. The words are defined in docs/query.md#glossary,
+the order in docs/query.md#order."""
 
 from __future__ import annotations
 
@@ -35,9 +27,11 @@ from .ftsearch import search_argv, timeouts
 from .ranges import Range
 from .text import LUX, TIMESTAMP, Constraints
 
-GROWTH = 8
-"""A window that came up short is followed by one up to this many times larger, as its
-yield suggests (its square after an empty one)."""
+GROWTH = 4
+"""Each window of a chain is sized for this many times the pictures of the one before."""
+CHAIN = 3
+"""Windows sent in one call: a summary that overcounts a view (a day and night mixed in
+one hour, deleted pictures) up to 1 + 4 + 16 = 21 times still costs one round trip."""
 AIM = 2
 """A window is sized to hold this many pages, as the summary counts them."""
 SPARE = 4
@@ -124,6 +118,8 @@ class Pager:
     catalogue: Catalogue
     camera: str
     commands: list[list[str]] = field(default_factory=list)
+    sent: int = 0
+    """Commands sent to Redis (a call that runs several searches counts once)."""
     counts: dict[int, int] = field(default_factory=dict)
     """Lux band counts the walks have seen, to tell crowds."""
     plans: list[tuple[str, bool, Range, float, list[summary.Bucket], bool]] = field(
@@ -139,11 +135,13 @@ class Pager:
             # The walks a lux page may need, in one call: the bands, and the hours in
             # which to page a crowd by time (from the cursor, and from the start).
             later = rest[0][1]
-            lux = base.range(LUX)
-            walks = [(summary.LUX, position.values[0] if position else _start(down), down,
-                      need, Range()), (summary.TIME, _start(later), later, need, lux)]
-            if position:  # inside a crowd, its value's hours
-                at = position.values[0]
+            lux, times = base.range(LUX), base.range(TIMESTAMP)
+            at = position.values[0] if position else lux.hi if down else lux.lo
+            walks = [(summary.LUX, at, down, need, Range()),
+                     (summary.TIME, times.hi if later else times.lo, later, need, lux)]
+            band = summary.bucket(summary.LUX, at) if position else 0
+            if position and at == summary.single_value(summary.LUX, band):
+                # perhaps inside a crowd (only a band of one value can be): its hours
                 walks.append((summary.TIME, position.values[1], later, need, Range(at, at)))
             self.walk(walks)
         for index in range(position.segment if position else 0, len(segments)):
@@ -159,40 +157,80 @@ class Pager:
              start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
         """Rows of `c` in the order of `segment`'s keys from `level`, after `start`."""
         name, down = segment.keys[level]
-        bound = c.range(name)
-        if start is not None:
+        bound, rows, target, rest = c.range(name), [], need, None
+        if start is not None and level + 1 < len(segment.keys):
+            # The rest of the position's value comes first, ordered by the next key:
+            # read in the same call as the windows beyond it unless it is a crowd.
+            value, after = start[0][0], (start[0][1:], start[1])
+            inside = c.narrow(name, Range(value, value))
+            bound = bound.intersect(_beyond(value, down))
+            if self.crowded(value):
+                rows = self.scan(segment, level + 1, inside, after, need)
+            else:
+                nxt, nxt_down = segment.keys[level + 1]
+                rest = (inside.narrow(nxt, Range(hi=after[0][0]) if nxt_down
+                                      else Range(lo=after[0][0])), nxt, nxt_down)
+        elif start is not None:
             bound = bound.intersect(Range(hi=start[0][0]) if down else Range(lo=start[0][0]))
-        rows: list[Row] = []
-        target = need
-        while len(rows) < need and not bound.is_empty():
-            window = self.window(name, bound, down, target, c)
-            if window.is_empty():
+        while len(rows) < need and (rest or not bound.is_empty()):
+            windows = self.windows(name, bound, down, target, c) if not bound.is_empty() else []
+            if not windows and not rest:
                 target *= GROWTH
                 continue
-            if window.lo == window.hi:
-                rows += self.group(segment, level, c, window.lo, start, need - len(rows))
-                bound = bound.intersect(_beyond(window.lo, down))
-                continue
-            total, got = self.read(c.narrow(name, window), name, down,
-                                   need - len(rows) + SPARE)
-            got = [row for row in got if getattr(row, name) is not None]
-            if total > len(got) and got:
-                cut = getattr(got[-1], name)
-                done = [row for row in got if getattr(row, name) != cut]
-                rows += self.order(segment, level, done, start)
-                if len(rows) < need:
-                    rows += self.group(segment, level, c, cut, start, need - len(rows))
-                bound = bound.intersect(_beyond(cut, down))
-            else:
-                found = self.order(segment, level, got, start)
-                rows += found
-                # Grow by what this window's yield says is missing, at most eight-fold.
-                target = round(target * (max(2, min(GROWTH, 2 * need / len(found))) if found
-                                         else GROWTH * GROWTH))
-                bound = bound.intersect(
-                    Range(hi=window.lo, hi_open=not window.lo_open) if down
-                    else Range(lo=window.hi, lo_open=not window.hi_open))
+            if windows and windows[0].lo == windows[0].hi:  # a crowd's value
+                if not rest:
+                    rows += self.group(segment, level, c, windows[0].lo, start, need - len(rows))
+                    bound = bound.intersect(_beyond(windows[0].lo, down))
+                    continue
+                windows = []
+            limit = need - len(rows) + SPARE
+            results = self.read([rest] * bool(rest) + [(c.narrow(name, w), name, down)
+                                                       for w in windows], limit)
+            if rest:
+                (total, got), results = results[0], results[1:]
+                if total > len(got):  # the page ends at this value, as its rows say
+                    cut = getattr(got[-1], rest[1])
+                    rows += self.order(segment, level + 1,
+                                       [row for row in got if getattr(row, rest[1]) != cut], after)
+                    if len(rows) < need:  # a tie at that cut: read the value's rows whole
+                        last = rows[-1] if rows else None
+                        from_ = (segment.values(last), last.pk) if last else start
+                        rows += self.group(segment, level, c, value, from_, need - len(rows))
+                else:
+                    rows += self.order(segment, level + 1, got, after)
+                rest = None
+            for window, (total, got) in zip(windows, results, strict=False):
+                got = [row for row in got if getattr(row, name) is not None]
+                if total > len(got) and got:
+                    cut = getattr(got[-1], name)
+                    rows += self.order(segment, level,
+                                       [row for row in got if getattr(row, name) != cut], start)
+                    if len(rows) < need:
+                        rows += self.group(segment, level, c, cut, start, need - len(rows))
+                    bound = bound.intersect(_beyond(cut, down))
+                    break
+                rows += self.order(segment, level, got, start)
+                bound = bound.intersect(_past(window, down))
+                target *= GROWTH  # it came up short: size the next for more
         return rows[:need]
+
+    def crowded(self, value: float) -> bool:
+        return self.counts.get(summary.bucket(summary.LUX, value), 0) > CROWD
+
+    def windows(self, name: str, bound: Range, down: bool, target: int, c: Constraints
+                ) -> list[Range]:
+        """Up to CHAIN windows from the start of `bound`, each sized for GROWTH times the
+        one before, read in one call until they hold the page; a crowd's value alone."""
+        out: list[Range] = []
+        while len(out) < CHAIN and not bound.is_empty():
+            window = self.window(name, bound, down, target, c)
+            if window.is_empty() or (out and window.lo == window.hi):
+                break
+            out.append(window)
+            if window.lo == window.hi:
+                break
+            bound, target = bound.intersect(_past(window, down)), target * GROWTH
+        return out
 
     def order(self, segment: Segment, level: int, rows: list[Row],
               start: tuple[tuple[float, ...], str] | None) -> list[Row]:
@@ -208,9 +246,9 @@ class Pager:
         inside = c.narrow(name, Range(value, value))
         rest = (start[0][1:], start[1]) if start and start[0][0] == value else None
         deeper = level + 1 < len(segment.keys)
-        if deeper and self.counts.get(summary.bucket(summary.LUX, value), 0) > CROWD:
+        if deeper and self.crowded(value):
             return self.scan(segment, level + 1, inside, rest, need)
-        total, got = self.read(inside, None, False, GROUP_READ if deeper else 10_000)
+        [(total, got)] = self.read([(inside, None, False)], GROUP_READ if deeper else 10_000)
         if deeper and total > len(got):
             return self.scan(segment, level + 1, inside, rest, need)
         ordered = segment.sort(got, level + 1)
@@ -233,16 +271,19 @@ class Pager:
             if value is not None and not bound.intersect(Range(value, value)).is_empty():
                 before = bound.intersect(_beyond(value, not down))
                 return Range(value, value) if before.is_empty() else before
-            if i == 0 and value is None:
-                # Count only the part ahead of the edge, as if the band were even; from
-                # an open end, split only a crowded band (the newest hour is not full).
+            if not reached and value is None:
+                # The first band holding any (a lux filter empties the nights): count
+                # only its part ahead of the edge, as if its pictures were spread evenly
+                # over it (over the current hour only up to now).
+                if kind != summary.LUX:
+                    hi = min(hi, max(time.time(), lo + 1))
                 start = min(edge, hi) if down else max(edge, lo)
-                reached = band.count * ((start - lo) if down else (hi - start)) / (hi - lo)
-                if reached >= target and (math.isfinite(edge) or band.count > CROWD):
+                reached = band.count * max(0, (start - lo) if down else (hi - start)) / (hi - lo)
+                if reached >= target:
                     share = (hi - lo) * target / band.count
                     return bound.intersect(Range(lo=start - share) if down
                                            else Range(hi=start + share, hi_open=True))
-            elif i:
+            else:
                 reached += band.count
             if reached >= target or (i == len(found) - 1 and not complete):
                 return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))
@@ -271,31 +312,40 @@ class Pager:
             for kind, edge, down, target, lux in requests
         ])
         self.commands.append(argv)
+        self.sent += 1
         for (kind, edge, down, target, lux), got in zip(requests, found, strict=True):
             whole = sum(b.count for b in got) < target * AHEAD and len(got) < summary.MOST
             self.plans.append((kind, down, lux, edge, got, whole))
             if kind == summary.LUX:
                 self.counts.update((b.number, b.count) for b in got)
 
-    def read(self, c: Constraints, sort: str | None, down: bool, limit: int
-             ) -> tuple[int, list[Row]]:
-        """(total matching, the first `limit` rows), the search and its hashes in one call."""
-        closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX) if name in c.ranges}
-        argv = search_argv(self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
-                           sort_field=sort, descending=down, limit=limit)
-        self.commands.append(argv)
+    def read(self, searches: list[tuple[Constraints, str | None, bool]], limit: int
+             ) -> list[tuple[int, list[Row]]]:
+        """(total matching, the first `limit` rows) of each (constraints, sort field,
+        descending), run in turn until they hold `limit` rows, hashes read, in one call."""
+        argvs = []
+        for c, sort, down in searches:
+            closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX)
+                      if name in c.ranges}
+            argvs.append(search_argv(
+                self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
+                sort_field=sort, descending=down, limit=limit)[1:])
         with timeouts():
-            total, found = search_rows(self.r, argv[1:])
-        rows = []
-        for row in found:
-            pk = row.key.decode().removeprefix(self.catalogue.prefix)
-            stamp, lux = _float(row.values[_TS_AT]), _float(row.values[_LUX_AT])
-            if is_valid_image_id(pk):
-                if any(value is not None for value in row.values):
-                    rows.append(Row(pk, id_timestamp(pk) if stamp is None else stamp, lux, row))
-            elif stamp is not None or lux is not None:
-                rows.append(Row(pk, stamp or 0.0, lux))
-        return total, rows
+            results = search_rows(self.r, argvs, limit)
+        self.sent += 1
+        self.commands += [["FT.SEARCH", *argv] for argv in argvs[:len(results)]]
+        return [(total, [row for found in rows if (row := self._row(found))])
+                for total, rows in results]
+
+    def _row(self, found: FoundRow) -> Row | None:
+        pk = found.key.decode().removeprefix(self.catalogue.prefix)
+        stamp, lux = _float(found.values[_TS_AT]), _float(found.values[_LUX_AT])
+        if is_valid_image_id(pk):
+            if any(value is not None for value in found.values):
+                return Row(pk, id_timestamp(pk) if stamp is None else stamp, lux, found)
+        elif stamp is not None or lux is not None:
+            return Row(pk, stamp or 0.0, lux)
+        return None
 
 
 def _float(value: bytes | None) -> float | None:
@@ -311,4 +361,10 @@ def _start(down: bool) -> float:
 
 def _beyond(value: float, down: bool) -> Range:
     return Range(hi=value, hi_open=True) if down else Range(lo=value, lo_open=True)
+
+
+def _past(window: Range, down: bool) -> Range:
+    """What lies beyond `window`'s far end, in the direction of the order."""
+    return (Range(hi=window.lo, hi_open=not window.lo_open) if down
+            else Range(lo=window.hi, lo_open=not window.hi_open))
 

@@ -40,6 +40,8 @@ class Page:
     """Every command this page ran, in order, ready for `render_command`."""
     view_command: list[str]
     """The view as one short FT.SEARCH a person would type: its first page."""
+    sent: int
+    """Commands this page sent to Redis: one call may run several of `commands`."""
 
 
 def encode_cursor(position: Position, segments: tuple[Segment, ...]) -> str:
@@ -92,7 +94,7 @@ def search(
         )
     return Page(
         [row.image() for _, row in found[:limit]], next_cursor, pager.commands,
-        _view_command(catalogue, filters, sort, limit),
+        _view_command(catalogue, filters, sort, limit), pager.sent,
     )
 
 

@@ -37,13 +37,5 @@ def service_for(
     return CaptureService(small_camera(), trigger, spool, uploader, camera_id, ttl)
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-
-
 def keys_of(r: redis.Redis, catalogue: Catalogue) -> list[bytes]:
     return sorted(r.scan_iter(match=catalogue.prefix + "*", count=1000))

@@ -16,12 +16,12 @@ from picat.capture.service import run_capture
 from picat.capture.settings import load_capture_settings
 from picat.capture.triggers import IntervalTrigger
 from picat.cli import main
-from picat.embedded import EmbeddedRedis
+from picat.embedded import EmbeddedRedis, free_port
 from picat.schema import Catalogue
 from picat.settings import Settings, load_settings
 
-from ..conftest import free_port
-from .helpers import keys_of, wait_for
+from ..running import wait_for
+from .helpers import keys_of
 
 
 def capture_once(tmp_path: Path, redis_url: str) -> subprocess.CompletedProcess[str]:

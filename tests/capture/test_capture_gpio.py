@@ -25,7 +25,8 @@ from picat.capture.settings import GPIO_DEBOUNCE
 from picat.capture.triggers import GpioTrigger
 from picat.schema import Catalogue
 
-from .helpers import keys_of, service_for, wait_for
+from ..running import wait_for
+from .helpers import keys_of, service_for
 
 PIN = 17
 

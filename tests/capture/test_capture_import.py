@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import redis
-from PIL import ExifTags, TiffImagePlugin
 from PIL import Image as PILImage
+from PIL import TiffImagePlugin
 
 from picat.capture.durable import connect_single
 from picat.capture.importer import import_files
@@ -24,23 +24,17 @@ from picat.cli import main
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue, store
 
+from ..factories import jpeg
 
-def jpeg(colour: tuple[int, int, int], size: tuple[int, int] = (24, 16), **exif: object) -> bytes:
-    picture = PILImage.new("RGB", size, colour)
-    out = io.BytesIO()
-    tags = PILImage.Exif()
-    details = tags.get_ifd(ExifTags.IFD.Exif)
-    for name, value in exif.items():
-        details[ExifTags.Base[name]] = value
-    picture.save(out, format="JPEG", quality=90, exif=tags)
-    return out.getvalue()
+SIZE = (24, 16)  # a photo's worth of Exif on a few pixels
 
 
 def make_folder(folder: Path) -> list[str]:
     """200 distinct JPEGs, one duplicate of them, and three bad files; returns the bad names."""
     folder.mkdir()
     for i in range(200):
-        (folder / f"photo-{i:03d}.jpg").write_bytes(jpeg((i, 255 - i, (i * 7) % 256)))
+        photo = jpeg((i, 255 - i, (i * 7) % 256), SIZE, quality=90)
+        (folder / f"photo-{i:03d}.jpg").write_bytes(photo)
     shutil.copy(folder / "photo-042.jpg", folder / "zz-copy-of-042.jpg")
     whole = (folder / "photo-001.jpg").read_bytes()
     bad = {
@@ -104,6 +98,8 @@ def test_exif_time_and_exposure_become_timestamp_and_lux(
 ) -> None:
     data = jpeg(
         (120, 120, 120),
+        SIZE,
+        quality=90,
         DateTimeOriginal="2024:06:01 07:30:00",
         OffsetTimeOriginal="+02:00",
         ExposureTime=TiffImagePlugin.IFDRational(1, 100),
@@ -159,7 +155,8 @@ def test_time_of_day_is_the_cameras_when_exif_gives_its_offset(
     time.tzset()
     try:
         (tmp_path / "tokyo.jpg").write_bytes(
-            jpeg((90, 90, 90), DateTimeOriginal="2024:01:15 07:00:00", OffsetTimeOriginal="+09:00")
+            jpeg((90, 90, 90), SIZE, quality=90, DateTimeOriginal="2024:01:15 07:00:00",
+                 OffsetTimeOriginal="+09:00")
         )
         r = connect_single(redis_url)
         import_files(r, [tmp_path], "cam", 0, 320, catalogue, progress=False)

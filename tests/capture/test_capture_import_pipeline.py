@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from PIL import ExifTags
 from PIL import Image as PILImage
 
 from picat.capture import importer, workers
@@ -22,6 +21,8 @@ from picat.capture.importer import _decode, _File, already_imported, import_file
 from picat.embedded import EmbeddedRedis
 from picat.schema import Catalogue, index
 from picat.schema.store import save_many
+
+from ..factories import jpeg
 
 
 def square(number: int) -> int:
@@ -41,21 +42,14 @@ def test_small_jobs_and_one_worker_run_inline() -> None:
     assert workers.processes(50) == (workers.cores() if workers.cores() >= 2 else 0)
 
 
-def photo(colour: tuple[int, int, int], size: tuple[int, int] = (1600, 1200),
-          orientation: int | None = None) -> bytes:
-    out = io.BytesIO()
-    exif = PILImage.Exif()
-    if orientation:
-        exif[ExifTags.Base.Orientation] = orientation
-    PILImage.new("RGB", size, colour).save(out, "JPEG", quality=90, exif=exif)
-    return out.getvalue()
+PHOTO = (1600, 1200)  # a camera's size: decoded reduced, thumbnailed
 
 
 def test_reduced_decode_keeps_the_full_size_and_turns_the_thumbnail_upright(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "portrait.jpg"
-    path.write_bytes(photo((200, 180, 40), orientation=6))
+    path.write_bytes(jpeg((200, 180, 40), PHOTO, quality=90, orientation=6))
     described = describe(path, path.read_bytes(), 320)
     assert (described.width, described.height) == (1200, 1600)
     assert PILImage.open(io.BytesIO(described.thumbnail)).size == (240, 320)
@@ -63,24 +57,24 @@ def test_reduced_decode_keeps_the_full_size_and_turns_the_thumbnail_upright(
 
 
 def test_reduced_decode_still_rejects_a_truncated_jpeg(tmp_path: Path) -> None:
-    data = photo((10, 120, 200))
+    data = jpeg((10, 120, 200), PHOTO, quality=90)
     with pytest.raises(Rejected, match="truncated"):
         describe(tmp_path / "cut.jpg", data[: len(data) * 2 // 3], 320)
 
 
 def test_a_worker_rejects_a_file_that_changed_after_it_was_hashed(tmp_path: Path) -> None:
     path = tmp_path / "edited.jpg"
-    path.write_bytes(photo((90, 90, 90), size=(64, 48)))
+    path.write_bytes(jpeg((90, 90, 90), (64, 48), quality=90))
     hashed = _File(path, checksum=hashlib.sha256(path.read_bytes()).hexdigest())
     assert not isinstance(_decode(hashed, 32), str)
-    path.write_bytes(photo((200, 10, 10), size=(64, 48)))
+    path.write_bytes(jpeg((200, 10, 10), (64, 48), quality=90))
     assert _decode(hashed, 32) == "reject:changed while it was being imported"
 
 
 def test_copies_share_the_first_file_fate_across_workers(
     redis_url: str, catalogue: Catalogue, tmp_path: Path
 ) -> None:
-    good = [photo((i * 20, 100, 50), size=(64, 48)) for i in range(10)]
+    good = [jpeg((i * 20, 100, 50), (64, 48), quality=90) for i in range(10)]
     broken = good[0][: len(good[0]) // 2]
     names = []
     for i, data in enumerate([*good, broken, good[3], broken]):
@@ -101,7 +95,7 @@ def test_a_write_redis_refuses_stops_the_run(
     catalogue = Catalogue(prefix="refused:image:", index="refused:idx:images")
     index.apply(r, catalogue)
     for i in range(20):
-        (tmp_path / f"{i:02d}.jpg").write_bytes(photo((i * 10, 80, 160), size=(64, 48)))
+        (tmp_path / f"{i:02d}.jpg").write_bytes(jpeg((i * 10, 80, 160), (64, 48), quality=90))
     r.config_set("maxmemory", 1)  # noeviction: every write is refused, searches still run
     assert already_imported(r, ["0" * 64], catalogue) == set()
     with pytest.raises(redis.ResponseError, match=r"HSET .*maxmemory"):
@@ -113,7 +107,7 @@ def test_an_import_whose_connection_was_replaced_is_not_reported_durable(
 ) -> None:
     """WAITAOF on a new connection covers none of the writes made on the old one."""
     for i in range(20):
-        (tmp_path / f"{i:02d}.jpg").write_bytes(photo((i * 10, 90, 30), size=(64, 48)))
+        (tmp_path / f"{i:02d}.jpg").write_bytes(jpeg((i * 10, 90, 30), (64, 48), quality=90))
     r = connect_single(redis_url)
     killer = redis.Redis.from_url(redis_url)
 

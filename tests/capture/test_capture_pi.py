@@ -16,10 +16,9 @@ import redis
 
 from picat.capture import cameras
 from picat.cli import main
-from picat.embedded import EmbeddedRedis
+from picat.embedded import EmbeddedRedis, free_port
 
-from ..conftest import free_port
-from .helpers import wait_for
+from ..running import wait_for
 
 STANDIN = Path(__file__).parent / "standin"
 

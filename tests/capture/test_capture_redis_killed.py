@@ -16,7 +16,7 @@ import redis
 
 from picat.embedded import EmbeddedRedis
 
-from .helpers import wait_for
+from ..running import wait_for
 
 
 @pytest.mark.slow

@@ -19,10 +19,9 @@ from picat.capture.service import CaptureService, build_capture
 from picat.capture.spool import Capture, Spool, SpoolBusy, SpoolFull
 from picat.capture.triggers import IntervalTrigger
 from picat.capture.uploader import Uploader
-from picat.embedded import EmbeddedRedis
+from picat.embedded import EmbeddedRedis, free_port
 from picat.schema import DEFAULT_CATALOGUE, Catalogue, store
 
-from ..conftest import free_port
 from .helpers import small_camera
 
 

@@ -17,9 +17,8 @@ import pytest
 
 from picat.capture.frame import Frame
 from picat.capture.watchdog import WatchedCamera, keep_alive
+from picat.embedded import free_port
 from picat.sdnotify import notify, watchdog_seconds
-
-from ..conftest import free_port
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from PIL import ExifTags
 from PIL import Image as PILImage
 
 from picat.capture.durable import connect_single
@@ -19,16 +18,9 @@ from picat.schema import Catalogue
 from picat.schema.clock import LATEST
 from picat.settings import PictureLimits
 
+from ..factories import jpeg
 
-def jpeg(colour: tuple[int, int, int], taken: str | None = None,
-         size: tuple[int, int] = (24, 16)) -> bytes:
-    picture = PILImage.new("RGB", size, colour)
-    tags = PILImage.Exif()
-    if taken:
-        tags.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = taken
-    out = io.BytesIO()
-    picture.save(out, format="JPEG", quality=90, exif=tags)
-    return out.getvalue()
+SIZE = (24, 16)
 
 
 def run(redis_url: str, catalogue: Catalogue, *paths: Path, **kwargs):
@@ -49,12 +41,20 @@ def eastern(monkeypatch: pytest.MonkeyPatch):
 def test_dates_outside_the_range_never_abort_the_run(
     redis_url: str, r: redis.Redis, catalogue: Catalogue, tmp_path: Path, eastern
 ) -> None:
-    (tmp_path / "a-good.jpg").write_bytes(jpeg((10, 20, 30), "2024:05:01 12:00:00"))
-    (tmp_path / "b-9999.jpg").write_bytes(jpeg((40, 50, 60), "9999:12:31 23:59:59"))
-    (tmp_path / "c-1904.jpg").write_bytes(jpeg((70, 80, 90), "1904:01:01 00:00:00"))
-    (tmp_path / "d-2150.jpg").write_bytes(jpeg((100, 110, 120), "2150:06:01 12:00:00"))
+    (tmp_path / "a-good.jpg").write_bytes(
+        jpeg((10, 20, 30), SIZE, quality=90, DateTimeOriginal="2024:05:01 12:00:00")
+    )
+    (tmp_path / "b-9999.jpg").write_bytes(
+        jpeg((40, 50, 60), SIZE, quality=90, DateTimeOriginal="9999:12:31 23:59:59")
+    )
+    (tmp_path / "c-1904.jpg").write_bytes(
+        jpeg((70, 80, 90), SIZE, quality=90, DateTimeOriginal="1904:01:01 00:00:00")
+    )
+    (tmp_path / "d-2150.jpg").write_bytes(
+        jpeg((100, 110, 120), SIZE, quality=90, DateTimeOriginal="2150:06:01 12:00:00")
+    )
     future = tmp_path / "e-future-file.jpg"
-    future.write_bytes(jpeg((130, 140, 150)))
+    future.write_bytes(jpeg((130, 140, 150), SIZE, quality=90))
     os.utime(future, (LATEST + 86400, LATEST + 86400))
     report = run(redis_url, catalogue, tmp_path)
     assert sorted(p.name for p in report.imported) == [
@@ -72,9 +72,9 @@ def test_dates_outside_the_range_never_abort_the_run(
 def test_fifos_devices_and_oversized_files_are_refused_without_hanging(
     redis_url: str, catalogue: Catalogue, tmp_path: Path
 ) -> None:
-    (tmp_path / "good.jpg").write_bytes(jpeg((1, 2, 3)))
+    (tmp_path / "good.jpg").write_bytes(jpeg((1, 2, 3), SIZE, quality=90))
     os.mkfifo(tmp_path / "pipe.jpg")  # reading it would wait for a writer forever
-    (tmp_path / "big.jpg").write_bytes(jpeg((4, 5, 6)) + b"\0" * 2 * 2**20)
+    (tmp_path / "big.jpg").write_bytes(jpeg((4, 5, 6), SIZE, quality=90) + b"\0" * 2 * 2**20)
     wide = io.BytesIO()
     PILImage.new("L", (3000, 2000)).save(wide, "PNG")  # 6 megapixels
     (tmp_path / "wide.png").write_bytes(wide.getvalue())
@@ -95,7 +95,7 @@ def _unlistable_folder(parent: Path) -> Path:
     if os.geteuid() != 0:
         locked = parent / "locked"
         locked.mkdir()
-        (locked / "a.jpg").write_bytes(jpeg((7, 8, 9)))
+        (locked / "a.jpg").write_bytes(jpeg((7, 8, 9), SIZE, quality=90))
         locked.chmod(0)
         return locked
     fd = os.open(parent, os.O_RDONLY)
@@ -107,7 +107,7 @@ def _unlistable_folder(parent: Path) -> Path:
             os.close(fd)
             fd, depth = inner, depth + 1
         with open(os.open("a.jpg", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "wb") as out:
-            out.write(jpeg((7, 8, 9)))
+            out.write(jpeg((7, 8, 9), SIZE, quality=90))
     finally:
         os.close(fd)
     return parent / ("d" * 200)
@@ -116,7 +116,7 @@ def _unlistable_folder(parent: Path) -> Path:
 def test_an_unreadable_sub_folder_is_reported(
     redis_url: str, catalogue: Catalogue, tmp_path: Path
 ) -> None:
-    (tmp_path / "ok.jpg").write_bytes(jpeg((1, 1, 1)))
+    (tmp_path / "ok.jpg").write_bytes(jpeg((1, 1, 1), SIZE, quality=90))
     _unlistable_folder(tmp_path)
     try:
         report = run(redis_url, catalogue, tmp_path)
@@ -132,7 +132,7 @@ def test_two_imports_of_one_folder_at_once_store_no_duplicates(
     redis_url: str, r: redis.Redis, catalogue: Catalogue, tmp_path: Path
 ) -> None:
     for i in range(24):
-        (tmp_path / f"{i:02d}.jpg").write_bytes(jpeg((i, 2 * i, 3 * i)))
+        (tmp_path / f"{i:02d}.jpg").write_bytes(jpeg((i, 2 * i, 3 * i), SIZE, quality=90))
     with ThreadPoolExecutor(2) as pool:
         reports = list(pool.map(lambda _: run(redis_url, catalogue, tmp_path), range(2)))
     assert sum(len(report.imported) + len(report.skipped) for report in reports) == 48

@@ -9,11 +9,12 @@ import redis
 
 from picat.passwords import hash_password
 from picat.schema import Catalogue
-from picat.webapp import create_app
 from picat.webapp.auth import Auth
 from picat.webapp.throttle import ACCOUNT_MAX_FAILURES, MAX_FAILURES, WINDOW, LoginThrottle
 
-from .helpers import PASSWORD, READONLY_PASSWORD, TOKEN, csrf_from, log_in
+from ..factories import make_app
+from ..forms import csrf_from, log_in
+from .helpers import PASSWORD, READONLY_PASSWORD, TOKEN
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -219,9 +220,8 @@ def test_changing_the_password_ends_every_session(redis_url, catalogue, secure_a
     log_in(client, PASSWORD)
     cookie = client.get_cookie("picat_session").value
     assert client.get("/").status_code == 200
-    changed = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"test-secret",
-        auth_settings=Auth(hash_password("a brand new password")), TESTING=True,
+    changed = make_app(
+        redis_url, catalogue, auth_settings=Auth(hash_password("a brand new password")),
     ).test_client()
     changed.set_cookie("picat_session", cookie)
     assert changed.get("/").status_code == 303
@@ -241,10 +241,7 @@ def test_logout_ends_the_session(secure_app):
 
 def test_session_cookie_flags_and_secure_behind_https(redis_url, catalogue, auth):
     def cookie_after_login(trust_proxy: int, **request: object) -> str:
-        app = create_app(
-            redis_url, catalogue=catalogue, secret_key=b"k", auth_settings=auth,
-            trust_proxy=trust_proxy, TESTING=True,
-        )
+        app = make_app(redis_url, catalogue, auth_settings=auth, trust_proxy=trust_proxy)
         client = app.test_client()
         token = csrf_from(client.get("/login", **request).get_data(as_text=True))
         response = client.post(

@@ -10,7 +10,7 @@ import pytest
 
 from picat.cli import main
 from picat.passwords import hash_password, parse_hash, verify_password
-from picat.webapp.authconfig import AuthSettings, is_loopback, load_auth_settings
+from picat.webapp.auth_settings import AuthSettings, is_loopback, load_auth_settings
 
 from .helpers import PASSWORD, TOKEN
 

@@ -6,35 +6,31 @@ running capture) is `tests/capture/test_capture_redis_killed.py`.
 
 from __future__ import annotations
 
-from picat.schema import Catalogue, connect, index
+import time
 
-from .helpers import csrf_from, small_jpeg
+from picat.schema import Catalogue, connect, index, store
+
+from ..factories import jpeg, make_app, picture
+from ..forms import csrf_from
 
 
 def _save(r, catalogue, count: int) -> list[str]:
-    import time
-
-    from picat.schema import Image, new_image_id, store
-
     ids = []
     for i in range(count):
         now = time.time() - 60 + i
-        image = Image(pk=new_image_id(now), timestamp=now, lux=5.0, camera="kill",
-                      expires_at=now + 3600)
-        store.save(r, image, small_jpeg(), small_jpeg((8, 6)), catalogue)
+        image = picture(now, lux=5.0, camera="kill", expires_at=now + 3600)
+        store.save(r, image, jpeg(size=(32, 24)), jpeg(size=(8, 6)), catalogue)
         ids.append(image.pk)
     return ids
 
 
 def test_confirmed_keep_and_delete_survive_sigkill(embedded_redis, tmp_path):
-    from picat.webapp import create_app
-
     server = embedded_redis(tmp_path / "redis")
     r = connect(server.url)
     catalogue = Catalogue(prefix="durable:image:", index="durable:idx:images")
     index.apply(r, catalogue)
     deleted, kept, untouched = _save(r, catalogue, 3)
-    client = create_app(server.url, catalogue=catalogue, TESTING=True).test_client()
+    client = make_app(server.url, catalogue).test_client()
     token = csrf_from(client.get(f"/images/{kept}").get_data(as_text=True))
 
     assert client.post(f"/images/{deleted}/delete", data={"csrf_token": token}).status_code == 303
@@ -50,15 +46,13 @@ def test_confirmed_keep_and_delete_survive_sigkill(embedded_redis, tmp_path):
 
 
 def test_without_aof_the_change_is_accepted_and_logged_once(embedded_redis, tmp_path, caplog):
-    from picat.webapp import create_app
-
     server = embedded_redis(tmp_path / "redis")
     r = connect(server.url)
     r.config_set("appendonly", "no")
     catalogue = Catalogue(prefix="noaof:image:", index="noaof:idx:images")
     index.apply(r, catalogue)
     first, second = _save(r, catalogue, 2)
-    client = create_app(server.url, catalogue=catalogue, TESTING=True).test_client()
+    client = make_app(server.url, catalogue).test_client()
     token = csrf_from(client.get(f"/images/{first}").get_data(as_text=True))
     for image_id in (first, second):
         done = client.post(f"/images/{image_id}/delete", data={"csrf_token": token})

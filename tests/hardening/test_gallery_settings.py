@@ -6,7 +6,9 @@ import pytest
 
 from picat.cli import main
 from picat.schema import Catalogue
-from picat.webapp import bulk, create_app, timeline
+from picat.webapp import bulk, timeline
+
+from ..factories import make_app
 
 
 @pytest.mark.parametrize(
@@ -22,7 +24,7 @@ def test_a_bad_value_stops_the_gallery_naming_the_variable(
     monkeypatch.setenv(name, value)
     message = rf"{name} must be a whole number from 1 to \d+, got '{value}'"
     with pytest.raises(SystemExit, match=message):
-        create_app(redis_url, catalogue=catalogue)
+        make_app(redis_url, catalogue, testing=False)
     monkeypatch.setenv("PICAT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/0")  # never reached
     with pytest.raises(SystemExit, match=message):
@@ -32,11 +34,11 @@ def test_a_bad_value_stops_the_gallery_naming_the_variable(
 def test_the_values_are_read_once(monkeypatch, redis_url, catalogue: Catalogue):
     monkeypatch.setenv("PICAT_BULK_BATCH", "4")
     monkeypatch.setenv("PICAT_HEATMAP_DAYS", " 3 ")
-    app = create_app(redis_url, catalogue=catalogue)
+    app = make_app(redis_url, catalogue, testing=False)
     monkeypatch.setenv("PICAT_BULK_BATCH", "nonsense")
     monkeypatch.delenv("PICAT_HEATMAP_DAYS")
     with app.test_request_context():
         assert bulk.batch_size() == 4 and timeline.heatmap_days() == 3
     monkeypatch.delenv("PICAT_BULK_BATCH")
-    with create_app(redis_url, catalogue=catalogue).test_request_context():
+    with make_app(redis_url, catalogue, testing=False).test_request_context():
         assert bulk.batch_size() == 500 and timeline.heatmap_days() == 14

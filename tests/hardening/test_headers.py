@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from picat.webapp import create_app
-
+from ..factories import make_app
+from ..forms import log_in
 from .conftest import free_port_url
-from .helpers import PASSWORD, TOKEN, log_in
+from .helpers import PASSWORD, TOKEN
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -81,7 +81,7 @@ def test_every_response_type_carries_the_headers(secure_app, add_picture):
 
 @pytest.mark.parametrize("path", ["/", "/api/images", "/healthz"])
 def test_the_503_when_redis_is_away_carries_them_too(catalogue, auth, path):
-    app = create_app(free_port_url(), catalogue=catalogue, auth_settings=auth, TESTING=True)
+    app = make_app(free_port_url(), catalogue, auth_settings=auth)
     response = app.test_client().get(path, headers=BEARER)
     assert response.status_code == 503
     _check(response, path)

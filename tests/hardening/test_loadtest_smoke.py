@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_load_test_runs_without_errors(tmp_path: Path) -> None:
     out = tmp_path / "load.json"
     done = subprocess.run(
-        [sys.executable, "-m", "loadtest.run", "--pictures", "300", "--clients", "4",
+        [sys.executable, "-m", "bench.loadtest.run", "--pictures", "300", "--clients", "4",
          "--seconds", "2", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )

@@ -5,16 +5,16 @@ from __future__ import annotations
 import redis
 
 from picat.schema import Catalogue
-from picat.webapp import create_app
 
-from .helpers import csrf_from
+from ..factories import make_app
+from ..forms import csrf_from
 
 
 def test_dns_rebinding_cannot_reach_the_loopback_gallery(
     redis_url, catalogue: Catalogue, add_picture, r: redis.Redis
 ):
     image = add_picture()
-    app = create_app(redis_url, catalogue=catalogue, secret_key=b"k", TESTING=True)
+    app = make_app(redis_url, catalogue)
     client = app.test_client()
     for host in ("localhost", "localhost:8000", "127.0.0.1:8000", "127.3.4.5", "[::1]:8000"):
         assert client.get("/", headers={"Host": host}).status_code == 200, host
@@ -29,7 +29,6 @@ def test_dns_rebinding_cannot_reach_the_loopback_gallery(
     assert rebound.status_code == 400
     assert r.exists(catalogue.key(image.pk))
 
-    served_on_lan = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"k", host="0.0.0.0", TESTING=True
-    ).test_client()  # --no-auth on the network: whatever is in front checks who comes in
+    # --no-auth on the network: whatever is in front checks who comes in
+    served_on_lan = make_app(redis_url, catalogue, host="0.0.0.0").test_client()
     assert served_on_lan.get("/", headers={"Host": "pi.local:8000"}).status_code == 200

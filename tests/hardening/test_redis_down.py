@@ -13,9 +13,9 @@ import threading
 import pytest
 
 from picat.schema import Catalogue, connect, index
-from picat.webapp import create_app
 from picat.webapp.server import make_server
 
+from ..factories import make_app
 from .helpers import TOKEN
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -39,7 +39,7 @@ def test_served_gallery_answers_503_while_redis_is_down_and_recovers(
     server = embedded_redis(tmp_path / "redis")
     catalogue = Catalogue(prefix="down:image:", index="down:idx:images")
     index.apply(connect(server.url), catalogue)
-    app = create_app(server.url, catalogue=catalogue, auth_settings=auth)
+    app = make_app(server.url, catalogue, auth_settings=auth, testing=False)
     web = make_server(app, "127.0.0.1", 0)
     thread = threading.Thread(target=web.run, daemon=True)
     thread.start()

@@ -15,9 +15,10 @@ import socket
 import threading
 import time
 
-from picat.schema import Image, new_image_id, store
-from picat.webapp import create_app
+from picat.schema import store
 from picat.webapp.server import make_server
+
+from ..factories import make_app, picture
 
 PICTURES, PICTURE_BYTES = 12, 1_500_000
 
@@ -40,9 +41,9 @@ def _slow_zip(port: int, stop: threading.Event, statuses: list[str]) -> None:
 def test_idle_connections_and_slow_zips_leave_healthz_answering(redis_url, r, catalogue):
     body = os.urandom(PICTURE_BYTES)  # does not compress: the zip is 18 MB
     for i in range(PICTURES):
-        image = Image(pk=new_image_id(1.79e9 + i), timestamp=1.79e9 + i, camera="big")
+        image = picture(1.79e9 + i, camera="big")
         store.save(r, image, body, None, catalogue)
-    app = create_app(redis_url, catalogue=catalogue)
+    app = make_app(redis_url, catalogue, testing=False)
     server = make_server(app, "127.0.0.1", 0)
     serving = threading.Thread(target=server.run, daemon=True)
     serving.start()

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import redis
-from PIL import Image as PILImage
 
 from picat.capture.durable import DurableWriter
 from picat.capture.service import build_capture
-from picat.capture.simulated import SimulatedCamera
 from picat.capture.spool import Capture, Spool
 from picat.capture.uploader import Uploader
 from picat.schema import IMAGE_DATA, Catalogue, Image, store
 from picat.schema.originals import checksum
 
-
-def camera(seed: int = 0) -> SimulatedCamera:
-    return SimulatedCamera((160, 120), 64, 70, seed=seed)
+from ..capture.helpers import small_camera
 
 
 def capture_through_spool(
     r: redis.Redis, catalogue: Catalogue, spool_dir: Path, count: int, ttl: int = 3600
 ) -> list[Capture]:
     """`count` captures spooled, then delivered by the uploader as `picat capture` does."""
-    source = camera()
+    source = small_camera()
     captures = [build_capture(source.capture(), "store-cam", "interval", ttl)
                 for _ in range(count)]
     spool = Spool(spool_dir, 50 * 2**20)
@@ -59,7 +54,6 @@ def assert_stored(r: redis.Redis, catalogue: Catalogue, image_id: str, data: byt
     return image
 
 
-def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
-    out = io.BytesIO()
-    PILImage.new("RGB", size, (seed * 40 % 256, 120, 200)).save(out, "JPEG", quality=70)
-    return out.getvalue()
+def colour(seed: int) -> tuple[int, int, int]:
+    """A colour of its own for picture `seed`, so that each `jpeg(colour(seed))` differs."""
+    return seed * 40 % 256, 120, 200

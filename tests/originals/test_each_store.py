@@ -16,14 +16,14 @@ import pytest
 import redis
 
 from picat.capture.importer import import_files
-from picat.schema import IMAGE_DATA, Catalogue, Image, new_image_id, pruning, store
+from picat.schema import IMAGE_DATA, Catalogue, Image, pruning, store
 from picat.schema.bulk import delete_ids, keep_ids
 from picat.schema.migrate import migrate
 from picat.schema.originals import FileStore, S3Store
 from picat.schema.sweep import sweep
-from picat.webapp import create_app
 
-from .helpers import assert_stored, capture_through_spool, jpeg
+from ..factories import jpeg, make_app, picture
+from .helpers import assert_stored, capture_through_spool, colour
 
 
 def test_capture_delivers_each_picture_once_to_the_store(
@@ -43,7 +43,7 @@ def test_import_writes_originals_to_the_store(
 ) -> None:
     folder = tmp_path / "photos"
     folder.mkdir()
-    bodies = {f"p{n}.jpg": jpeg(n) for n in range(3)}
+    bodies = {f"p{n}.jpg": jpeg(colour(n)) for n in range(3)}
     for name, body in bodies.items():
         (folder / name).write_bytes(body)
     report = import_files(r, [folder], "importer", 0, 64, store_catalogue, progress=False,
@@ -67,9 +67,9 @@ def test_import_writes_originals_to_the_store(
 
 def _save(r: redis.Redis, catalogue: Catalogue, n: int, ttl: float | None = 3600) -> Image:
     taken = time.time() - 100 + n
-    image = Image(pk=new_image_id(taken), timestamp=taken, camera="garden", width=64, height=48,
-                  expires_at=None if ttl is None else time.time() + ttl)
-    store.save(r, image, jpeg(n), jpeg(n, (16, 12)), catalogue)
+    expires_at = None if ttl is None else time.time() + ttl
+    image = picture(taken, camera="garden", width=64, height=48, expires_at=expires_at)
+    store.save(r, image, jpeg(colour(n)), jpeg(colour(n), (16, 12)), catalogue)
     return store.load(r, image.pk, catalogue)
 
 
@@ -77,20 +77,21 @@ def test_gallery_serves_originals_with_the_same_headers(
     redis_url: str, r: redis.Redis, store_catalogue: Catalogue
 ) -> None:
     image = _save(r, store_catalogue, 1)
-    client = create_app(redis_url, catalogue=store_catalogue, TESTING=True).test_client()
+    client = make_app(redis_url, store_catalogue).test_client()
     response = client.get(f"/images/{image.pk}/image")
     assert response.status_code == 200
-    assert response.data == jpeg(1)
+    assert response.data == jpeg(colour(1))
     assert response.mimetype == "image/jpeg"
     assert response.headers["Cache-Control"] == "private, max-age=31536000, immutable"
-    assert response.headers["Content-Length"] == str(len(jpeg(1)))
+    assert response.headers["Content-Length"] == str(len(jpeg(colour(1))))
     etag = response.headers["ETag"]
     assert client.get(f"/images/{image.pk}/image",
                       headers={"If-None-Match": etag}).status_code == 304
     part = client.get(f"/images/{image.pk}/image", headers={"Range": "bytes=0-9"})
-    assert part.status_code == 206 and part.data == jpeg(1)[:10]
+    assert part.status_code == 206 and part.data == jpeg(colour(1))[:10]
     download = client.get(f"/images/{image.pk}/download")
-    assert download.data == jpeg(1) and "attachment" in download.headers["Content-Disposition"]
+    assert download.data == jpeg(colour(1))
+    assert "attachment" in download.headers["Content-Disposition"]
     api = client.get(f"/api/images/{image.pk}").get_json()
     assert api["original"] == "stored"
     assert "blob_store" not in api and "blob_key" not in api
@@ -102,14 +103,14 @@ def test_zip_streams_originals_from_the_store(
     redis_url: str, r: redis.Redis, store_catalogue: Catalogue
 ) -> None:
     images = [_save(r, store_catalogue, n) for n in range(3)]
-    client = create_app(redis_url, catalogue=store_catalogue, TESTING=True).test_client()
+    client = make_app(redis_url, store_catalogue).test_client()
     query = "&".join(f"id={image.pk}" for image in images)
     response = client.get(f"/bulk/zip?{query}")
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         assert archive.testzip() is None
         assert sorted(archive.read(name) for name in archive.namelist()) == sorted(
-            jpeg(n) for n in range(3))
+            jpeg(colour(n)) for n in range(3))
 
 
 def test_delete_removes_blobs_and_keep_keeps_them(
@@ -126,7 +127,7 @@ def test_delete_removes_blobs_and_keep_keeps_them(
         blobs = [blob.key for blob in store_catalogue.originals.scan(store_catalogue.prefix)]
         assert blobs == [store_catalogue.key(kept.pk)]
     assert store.load_original(r, store.load(r, kept.pk, store_catalogue),
-                               store_catalogue) == jpeg(1)
+                               store_catalogue) == jpeg(colour(1))
     removed = sweep(r, store_catalogue.originals, store_catalogue, grace=0) if (
         store_catalogue.originals) else None
     assert removed is None or removed.removed == 0, "a kept picture keeps its blob"
@@ -187,7 +188,7 @@ def test_migration_there_and_back(
         assert not r.hexists(key, IMAGE_DATA)
         assert r.hget(key, "blob_store").decode() == target.spec
         assert store.load_original(r, store.load(r, image.pk, store_catalogue),
-                                   store_catalogue) == jpeg(n)
+                                   store_catalogue) == jpeg(colour(n))
     assert r.ttl(store_catalogue.key(kept.pk)) == -1
     assert 0 < r.ttl(store_catalogue.key(images[1].pk)) <= 3600
     if store_catalogue.originals is not None:
@@ -197,7 +198,7 @@ def test_migration_there_and_back(
     assert back.moved == 4
     for n, image in enumerate(images):
         key = store_catalogue.key(image.pk)
-        assert r.hget(key, IMAGE_DATA) == jpeg(n)
+        assert r.hget(key, IMAGE_DATA) == jpeg(colour(n))
         assert not r.hexists(key, "blob_store")
     assert list(folder.scan(store_catalogue.prefix)) == []
     assert migrate(r, None, store_catalogue, progress=False).already == 4
@@ -230,16 +231,15 @@ def test_presigned_redirect_for_s3_when_asked(
     import urllib.request
 
     image = _save(r, store_catalogue, 5)
-    client = create_app(redis_url, catalogue=store_catalogue, TESTING=True,
-                        IMAGE_STORE_PRESIGN=60).test_client()
+    client = make_app(redis_url, store_catalogue, IMAGE_STORE_PRESIGN=60).test_client()
     response = client.get(f"/images/{image.pk}/image")
     if not isinstance(store_catalogue.originals, S3Store):
-        assert response.status_code == 200 and response.data == jpeg(5)
+        assert response.status_code == 200 and response.data == jpeg(colour(5))
         return
     assert response.status_code == 307
     assert response.headers["Cache-Control"] == "private, no-store"
     with urllib.request.urlopen(response.headers["Location"], timeout=10) as fetched:
-        assert fetched.read() == jpeg(5)
+        assert fetched.read() == jpeg(colour(5))
     download = client.get(f"/images/{image.pk}/download")
     assert download.status_code == 307 and "response-content-disposition" in download.headers[
         "Location"]

@@ -19,14 +19,15 @@ from picat.capture.service import CaptureService
 from picat.capture.spool import Spool
 from picat.capture.triggers import IntervalTrigger
 from picat.capture.uploader import Uploader
-from picat.schema import IMAGE_DATA, Catalogue, Image, new_image_id, store
+from picat.schema import IMAGE_DATA, Catalogue, Image, store
 from picat.schema.migrate import migrate
 from picat.schema.originals import S3Store, StoreUnavailable, checksum
-from picat.webapp import create_app
 
-from ..capture.helpers import wait_for
+from ..capture.helpers import small_camera
+from ..factories import jpeg, make_app, picture
+from ..running import wait_for
 from ..seaweed import SeaweedServer
-from .helpers import camera, jpeg
+from .helpers import colour
 
 BUCKET = "picat-faults"
 
@@ -54,7 +55,7 @@ def test_capture_run_survives_the_s3_server_killed(
     on_s3 = Catalogue(catalogue.prefix, catalogue.index, originals=blobs)
     spool = Spool(tmp_path / "spool", 50 * 2**20)
     uploader = Uploader(spool, DurableWriter(connect_single(redis_url), on_s3), on_s3)
-    service = CaptureService(camera(), IntervalTrigger(0.2), spool, uploader, "kill-s3", 3600)
+    service = CaptureService(small_camera(), IntervalTrigger(0.2), spool, uploader, "kill-s3", 3600)
     stop = threading.Event()
     caplog.set_level(logging.DEBUG, logger="picat.capture")
     running = threading.Thread(target=service.run, args=(stop,))
@@ -89,9 +90,8 @@ def _in_redis(r: redis.Redis, catalogue: Catalogue, count: int) -> list[Image]:
     images = []
     for n in range(count):
         taken = time.time() - 1000 + n
-        image = Image(pk=new_image_id(taken), timestamp=taken, camera="garden",
-                      expires_at=time.time() + 3600)
-        store.save(r, image, jpeg(n, (320, 240)), jpeg(n, (16, 12)), catalogue)
+        image = picture(taken, camera="garden", expires_at=time.time() + 3600)
+        store.save(r, image, jpeg(colour(n), (320, 240)), jpeg(colour(n), (16, 12)), catalogue)
         images.append(image)
     return images
 
@@ -133,7 +133,7 @@ def test_migration_interrupted_by_the_s3_server_killed_completes_on_rerun(
     for n, image in enumerate(images):
         key = catalogue.key(image.pk)
         assert not r.hexists(key, IMAGE_DATA)
-        assert target.get(key) == jpeg(n, (320, 240))
+        assert target.get(key) == jpeg(colour(n), (320, 240))
         assert 0 < r.ttl(key) <= 3600
 
 
@@ -141,17 +141,16 @@ def test_blob_deleted_behind_our_back(
     redis_url: str, r: redis.Redis, store_catalogue: Catalogue
 ) -> None:
     taken = time.time() - 60
-    image = Image(pk=new_image_id(taken), timestamp=taken, camera="garden",
-                  expires_at=time.time() + 3600)
-    store.save(r, image, jpeg(1), jpeg(1, (16, 12)), store_catalogue)
-    other = Image(pk=new_image_id(taken + 1), timestamp=taken + 1, camera="garden")
-    store.save(r, other, jpeg(2), jpeg(2, (16, 12)), store_catalogue)
+    image = picture(taken, camera="garden", expires_at=time.time() + 3600)
+    store.save(r, image, jpeg(colour(1)), jpeg(colour(1), (16, 12)), store_catalogue)
+    other = picture(taken + 1, camera="garden")
+    store.save(r, other, jpeg(colour(2)), jpeg(colour(2), (16, 12)), store_catalogue)
     key = store_catalogue.key(image.pk)
     if store_catalogue.originals is None:
         r.hdel(key, IMAGE_DATA)
     else:
         store_catalogue.originals.delete([key])
-    client = create_app(redis_url, catalogue=store_catalogue, TESTING=True).test_client()
+    client = make_app(redis_url, store_catalogue).test_client()
     assert client.get(f"/api/images/{image.pk}").get_json()["original"] == "missing"
     page = client.get(f"/images/{image.pk}")
     assert page.status_code == 200
@@ -163,4 +162,4 @@ def test_blob_deleted_behind_our_back(
     assert full.status_code == 404
     archive = client.get(f"/bulk/zip?id={image.pk}&id={other.pk}")
     with zipfile.ZipFile(io.BytesIO(archive.data)) as pictures:
-        assert [pictures.read(name) for name in pictures.namelist()] == [jpeg(2)]
+        assert [pictures.read(name) for name in pictures.namelist()] == [jpeg(colour(2))]

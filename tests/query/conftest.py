@@ -8,9 +8,11 @@ from datetime import tzinfo
 import pytest
 import redis
 
-from picat.schema import Catalogue, Image, new_image_id
+from picat.schema import Catalogue
 from picat.schema.clock import local_time_fields
 from picat.schema.store import save
+
+from ..factories import picture, save_seed_picture
 
 
 @dataclass(frozen=True)
@@ -34,20 +36,16 @@ class Camera:
         self, timestamp: float, lux: float | None = 10.0, camera: str | None = "cam-a",
     ) -> Shot:
         tod, offset = local_time_fields(timestamp, self.tz)
-        image = Image(
-            pk=new_image_id(timestamp), timestamp=timestamp, lux=lux, camera=camera,
-            trigger="interval", time_of_day=tod, utc_offset=offset,
+        image = picture(
+            timestamp, lux=lux, camera=camera, trigger="interval", time_of_day=tod,
+            utc_offset=offset,
         )
         save(self.r, image, b"\xff\xd8jpeg", b"\xff\xd8thumb", self.catalogue)
         return Shot(image.pk, timestamp, lux, camera, tod)
 
     def seed_format(self, timestamp: int, lux: int) -> Shot:
         """A hash as the seed project wrote it: `image:<unix seconds>`, four fields."""
-        key = self.catalogue.key(str(timestamp))
-        self.r.hset(key, mapping={
-            "timestamp": str(timestamp), "lux": str(lux), "mime_type": "image/jpeg",
-            "image_data": b"\xff\xd8jpeg",
-        })
+        save_seed_picture(self.r, self.catalogue, timestamp, lux=lux, data=b"\xff\xd8jpeg")
         return Shot(str(timestamp), float(timestamp), float(lux), None, None)
 
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import av
 import pytest
 import redis
-from PIL import Image as PILImage
 
-from picat.schema import Catalogue, Image, new_image_id, store
+from picat.schema import Catalogue, Image, store
 from picat.timelapse.jobs import Jobs, key_prefix
 from picat.timelapse.settings import Limits
+
+from ..factories import jpeg, picture
 
 SIZE = (64, 48)
 
@@ -29,12 +29,6 @@ def read_code(rgb) -> int:
     middle = rgb[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].reshape(-1, 3).mean(axis=0)
     low, high = (min(15, max(0, round((value - 8) / 16))) for value in middle[:2])
     return high * 16 + low
-
-
-def jpeg(colour: tuple[int, int, int], size: tuple[int, int] = SIZE) -> bytes:
-    out = io.BytesIO()
-    PILImage.new("RGB", size, colour).save(out, "JPEG", quality=95)
-    return out.getvalue()
 
 
 def decoded_codes(path: Path) -> tuple[list[int], float]:
@@ -58,12 +52,12 @@ def save_pictures(r: redis.Redis, catalogue: Catalogue) -> SavePictures:
     ) -> list[Image]:
         images = []
         for n, (timestamp, code) in enumerate(zip(timestamps, codes, strict=True)):
-            image = Image(
-                pk=new_image_id(timestamp), timestamp=timestamp, lux=100.0, camera="garden",
-                trigger="interval", width=size[0], height=size[1],
-                time_of_day=None if time_of_day is None else time_of_day[n], utc_offset=0,
+            image = picture(
+                timestamp, lux=100.0, camera="garden", trigger="interval", width=size[0],
+                height=size[1], time_of_day=None if time_of_day is None else time_of_day[n],
+                utc_offset=0,
             )
-            store.save(r, image, jpeg(code_colour(code), size), None, catalogue)
+            store.save(r, image, jpeg(code_colour(code), size, quality=95), None, catalogue)
             images.append(image)
         return images
 

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, new_image_id, store
+from picat.schema import DEFAULT_CATALOGUE, connect, index, store
 
-from .conftest import code_colour, decoded_codes, jpeg
+from ..factories import jpeg, picture
+from ..running import run_picat
+from .conftest import code_colour, decoded_codes
 
 DAY = 86400
 START = 1_760_000_000 - 1_760_000_000 % DAY
 
 
-def _picat(url: str, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "picat.cli", "timelapse", *args],
-        env={**os.environ, "REDIS_URL": url, "PICAT_DATA_DIR": str(tmp_path), **env},
-        capture_output=True, text=True, timeout=120,
-    )
+def _picat(url: str, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`picat timelapse <args>` with its data directory in `tmp_path`."""
+    return run_picat(url, "timelapse", *args, timeout=120, PICAT_DATA_DIR=str(tmp_path), **env)
 
 
 def test_daily_at_noon_from_the_command_line(embedded_redis, tmp_path: Path):
@@ -30,10 +27,12 @@ def test_daily_at_noon_from_the_command_line(embedded_redis, tmp_path: Path):
     for day in range(5):
         for n, hour in enumerate((6, 11, 13, 18)):  # 11:00 is nearest noon (13:00 ties, later)
             timestamp = START + day * DAY + hour * 3600
-            image = Image(pk=new_image_id(timestamp), timestamp=timestamp, camera="garden",
-                          time_of_day=hour * 3600, utc_offset=0, width=64, height=48)
+            image = picture(
+                timestamp, camera="garden", time_of_day=hour * 3600, utc_offset=0, width=64,
+                height=48,
+            )
             code = day * 4 + n
-            store.save(r, image, jpeg(code_colour(code)), None, DEFAULT_CATALOGUE)
+            store.save(r, image, jpeg(code_colour(code), quality=95), None, DEFAULT_CATALOGUE)
     out = tmp_path / "noon.mp4"
     done = _picat(server.url, tmp_path, "--pick", "daily", "--at", "12:00", "--fps", "5",
                   "--size", "source", "--out", str(out))

@@ -9,7 +9,7 @@ import pytest
 
 from picat.timelapse.encode import Encoder, Fit, Size, TooLarge, VideoFormat
 
-from .conftest import jpeg
+from ..factories import jpeg
 
 
 def _frames(path: Path):

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from picat.schema import Image, new_image_id, store
+from picat.schema import store
 from picat.schema.frames import Choice
 from picat.schema.query import Filters
 from picat.timelapse.encode import Size, VideoFormat
 from picat.timelapse.jobs import Busy, Jobs, OverLimit, Status
 from picat.timelapse.settings import Limits
-from picat.webapp import create_app
 
+from ..factories import make_app, picture
 from .conftest import decoded_codes
 
 START = 1_760_000_000.0
@@ -111,8 +111,7 @@ def test_a_job_whose_process_was_killed_shows_failed_after_restart(
     assert part.exists()
     time.sleep(1.2)  # the lease lapses
     # A gallery started afterwards (a new process, its own default lease) shows it failed.
-    gallery = create_app(redis_url, catalogue=catalogue, secret_key=b"k", TESTING=True,
-                         PICAT_TIMELAPSE_DIR=folder).test_client()
+    gallery = make_app(redis_url, catalogue, PICAT_TIMELAPSE_DIR=folder).test_client()
     job = gallery.get(f"/api/timelapses/{job_id}").get_json()
     assert job["status"] == "failed" and "interrupted" in job["error"]
     page = gallery.get(f"/timelapses/{job_id}").get_data(as_text=True)
@@ -138,7 +137,7 @@ def test_limits_refuse_with_a_message(r, catalogue, save_pictures, tmp_path, for
 
 def test_a_picture_that_does_not_decode_is_left_out(jobs, save_pictures, r, catalogue):
     save_pictures([START, START + 20], [1, 3])
-    broken = Image(pk=new_image_id(START + 10), timestamp=START + 10, camera="garden")
+    broken = picture(START + 10, camera="garden")
     store.save(r, broken, b"\xff\xd8 not a picture", None, catalogue)
     job = jobs.start(Filters(), Choice(), VideoFormat(fps=2, size=Size.SOURCE), params="",
                      description="")
@@ -153,12 +152,13 @@ def test_frames_are_read_from_the_blob_store(r, catalogue, tmp_path, forget_jobs
 
     from picat.schema.originals import FileStore
 
-    from .conftest import code_colour, jpeg
+    from ..factories import jpeg
+    from .conftest import code_colour
 
     with_files = replace(catalogue, originals=FileStore(tmp_path / "originals"))
     for n in range(4):
-        image = Image(pk=new_image_id(START + n), timestamp=START + n, camera="garden")
-        store.save(r, image, jpeg(code_colour(3 - n)), None, with_files)
+        image = picture(START + n, camera="garden")
+        store.save(r, image, jpeg(code_colour(3 - n), quality=95), None, with_files)
     assert not r.hexists(catalogue.key(image.pk), "image_data")  # the original is a file
     jobs = Jobs(r, with_files, tmp_path / "videos", Limits(), lease=1.0)
     job = jobs.start(Filters(), Choice(), VideoFormat(fps=4, size=Size.SOURCE), params="",

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import io
-import random
 import tracemalloc
 import zipfile
 
 import redis
-from PIL import Image as PILImage
 
-from picat.schema import Catalogue, Image, new_image_id, store
+from picat.schema import Catalogue, new_image_id, store
 from picat.webapp.archive import Names, stream_zip
+
+from ..factories import jpeg, picture
 
 BASE = 1_790_000_000.0
 
 
 def _noisy_jpeg(seed: int) -> bytes:
     """About 30 kB: a 320x240 JPEG of noise, the size of a capture thumbnail or larger."""
-    rng = random.Random(seed)
-    picture = PILImage.frombytes("RGB", (320, 240), rng.randbytes(320 * 240 * 3))
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=75)
-    return out.getvalue()
+    return jpeg(size=(320, 240), quality=75, noise=seed)
 
 
 def test_zip_of_1000_pictures_streams_in_bounded_memory(
@@ -33,7 +29,7 @@ def test_zip_of_1000_pictures_streams_in_bounded_memory(
     with r.pipeline(transaction=False) as pipe:
         for i in range(1000):
             # Pairs share a capture second and camera, so names must be made unique.
-            image = Image(pk=new_image_id(BASE + i // 2), timestamp=BASE + i // 2, camera="garden")
+            image = picture(BASE + i // 2, camera="garden")
             key = catalogue.key(image.pk)
             pipe.hset(key, mapping={**image.to_fields(), "image_data": bodies[i % 4]})
             images.append(image)
@@ -63,12 +59,10 @@ def test_zip_of_1000_pictures_streams_in_bounded_memory(
 def test_zip_content_and_unique_names(r: redis.Redis, catalogue: Catalogue) -> None:
     body = _noisy_jpeg(1)
     images = [
-        Image(pk=new_image_id(BASE), timestamp=BASE + 0.123, camera="garden"),
-        Image(pk=new_image_id(BASE), timestamp=BASE + 0.123, camera="garden"),
-        Image(
-            pk=new_image_id(BASE), timestamp=BASE + 0.123, camera="feeder", mime_type="image/png"
-        ),
-        Image(pk=new_image_id(BASE + 1), timestamp=BASE + 1),
+        picture(BASE + 0.123, pk=new_image_id(BASE), camera="garden"),
+        picture(BASE + 0.123, pk=new_image_id(BASE), camera="garden"),
+        picture(BASE + 0.123, pk=new_image_id(BASE), camera="feeder", mime_type="image/png"),
+        picture(BASE + 1),
     ]
     for image in images[:3]:
         store.save(r, image, body, None, catalogue)  # the fourth is gone: left out

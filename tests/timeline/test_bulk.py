@@ -6,10 +6,19 @@ from collections.abc import Callable
 
 import redis
 
-from picat.schema import Catalogue, Image, new_image_id, store
-from picat.schema.bulk import Step, delete_ids, delete_step, keep_ids, keep_step, selection
-from picat.schema.bulk import count as bulk_count
+from picat.schema import Catalogue, store
+from picat.schema.bulk import (
+    Step,
+    delete_ids,
+    delete_step,
+    find,
+    keep_ids,
+    keep_step,
+    selection,
+)
 from picat.schema.query import Filters
+
+from ..factories import picture
 
 BASE = 1_790_000_000.0
 
@@ -18,12 +27,8 @@ def _add(r: redis.Redis, catalogue: Catalogue, n: int, *, kept_every: int = 0) -
     ids = []
     for i in range(n):
         kept = kept_every and i % kept_every == 0
-        image = Image(
-            pk=new_image_id(BASE + i),
-            timestamp=BASE + i,
-            lux=float(i),
-            camera="garden",
-            expires_at=None if kept else 4_000_000_000.0,
+        image = picture(
+            BASE + i, lux=float(i), camera="garden", expires_at=None if kept else 4_000_000_000.0,
         )
         store.save(r, image, b"jpeg", None, catalogue)
         ids.append(image.pk)
@@ -52,9 +57,9 @@ def test_delete_all_matching_in_batches_never_touches_other_keys(
     r.set(outsider, "not a picture")
     try:
         wanted = selection(Filters(lux_min=5), before=BASE + 20)  # lux 5..20 -> 16 pictures
-        assert bulk_count(r, wanted, catalogue=catalogue) == 16
-        assert bulk_count(r, selection(Filters(lux_min=5), before=BASE + 20, expiring_only=True),
-                          catalogue=catalogue) == 12
+        assert find(r, wanted, 0, catalogue=catalogue).total == 16
+        expiring = selection(Filters(lux_min=5), before=BASE + 20, expiring_only=True)
+        assert find(r, expiring, 0, catalogue=catalogue).total == 12
         steps = []
         while True:
             step = delete_step(r, wanted, include_kept=False, batch=5, catalogue=catalogue)

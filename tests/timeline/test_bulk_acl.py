@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 from picat import acl
 from picat.embedded import EmbeddedRedis
-from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, new_image_id, store
+from picat.schema import DEFAULT_CATALOGUE, connect, index, store
 from picat.schema.bulk import delete_ids, delete_step, keep_ids, selection
 from picat.schema.profile import profile
 from picat.schema.query import Filters
 from picat.schema.timeline import timeline
+
+from ..factories import picture
 
 
 def test_web_role_may_do_everything_bulk_needs(embedded_redis: Callable[..., EmbeddedRedis]):
@@ -25,8 +27,7 @@ def test_web_role_may_do_everything_bulk_needs(embedded_redis: Callable[..., Emb
     now = time.time()
     ids = []
     for n in range(6):
-        image = Image(pk=new_image_id(now - n), timestamp=now - n, lux=float(n), time_of_day=60,
-                      utc_offset=0, expires_at=now + 600)
+        image = picture(now - n, lux=float(n), time_of_day=60, utc_offset=0, expires_at=now + 600)
         store.save(root, image, b"jpeg", None)
         ids.append(image.pk)
 

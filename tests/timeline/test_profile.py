@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
-from picat.schema import Catalogue, Image, new_image_id
+from picat.schema import Catalogue
 from picat.schema.clock import local_time_fields
 from picat.schema.profile import profile
 from picat.schema.query import Filters
+
+from ..factories import picture
 
 ZONES = [ZoneInfo("Europe/Berlin"), ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Tokyo")]
 # Berlin's 2026-03-29 has 23 hours; Los Angeles changed on 2026-03-08.
@@ -33,8 +35,7 @@ def test_cells_match_brute_force(r: redis.Redis, catalogue: Catalogue) -> None:
             lux = rng.choice([None, round(rng.uniform(0, 5000), 1)])
             tod, offset = local_time_fields(moment, zone)
             camera = f"cam{i % 3}"
-            image = Image(pk=new_image_id(moment), timestamp=moment, lux=lux, camera=camera,
-                          time_of_day=tod, utc_offset=offset)
+            image = picture(moment, lux=lux, camera=camera, time_of_day=tod, utc_offset=offset)
             pipe.hset(catalogue.key(image.pk), mapping={**image.to_fields(), "image_data": b"x"})
             if camera != "cam0":
                 continue

@@ -6,9 +6,11 @@ from datetime import UTC
 
 import redis
 
-from picat.schema import Catalogue, Image, new_image_id
+from picat.schema import Catalogue
 from picat.schema.query import Filters
 from picat.schema.timeline import timeline
+
+from ..factories import picture
 
 HOUR = 1_790_002_800.0  # a whole hour, UTC
 
@@ -18,7 +20,7 @@ def test_first_picture_a_few_ms_before_a_bucket_boundary_is_counted(
 ) -> None:
     # MIN/MAX come back with 12 significant digits: HOUR - 0.003 reads as HOUR.
     for moment in (HOUR - 0.003, HOUR + 1800, HOUR + 5400.004):
-        image = Image(pk=new_image_id(moment), timestamp=moment, lux=1.0)
+        image = picture(moment, lux=1.0)
         r.hset(catalogue.key(image.pk), mapping={**image.to_fields(), "image_data": b"x"})
     result = timeline(r, Filters(), UTC, unit="hour", catalogue=catalogue)
     assert result.total == 3

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
-from picat.schema import Catalogue, Image, new_image_id
+from picat.schema import Catalogue
 from picat.schema.query import Filters
 from picat.schema.timeline import _floor, timeline
+
+from ..factories import picture
 
 KOLKATA = ZoneInfo("Asia/Kolkata")  # UTC+05:30: local midnight is 18:30 UTC
 START = datetime(2024, 1, 1, tzinfo=KOLKATA).timestamp()
@@ -29,7 +31,7 @@ def test_bars_count_exactly_their_local_days_in_a_half_hour_zone(
     moments = [m for m in moments if START <= m <= end]
     with r.pipeline(transaction=False) as pipe:
         for moment in moments:
-            image = Image(pk=new_image_id(moment), timestamp=moment, lux=1.0)
+            image = picture(moment, lux=1.0)
             pipe.hset(catalogue.key(image.pk), mapping={**image.to_fields(), "image_data": b"x"})
         pipe.execute()
     result = timeline(r, Filters(start=START, end=end), KOLKATA, unit=unit, catalogue=catalogue)

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import pytest
 
 from picat.passwords import hash_password
-from picat.webapp import create_app
 from picat.webapp.auth import Auth
 
 from ..conftest import served
+from ..factories import make_app
 
 pytestmark = pytest.mark.browser
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -84,9 +84,9 @@ def test_axe_finds_nothing_serious(browser, site, add_picture, size):
 
 
 def test_axe_on_the_login_page(browser, redis_url, catalogue):
-    app = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"test-secret",
-        auth_settings=Auth(hash_password("a long enough password")),
+    app = make_app(
+        redis_url, catalogue, auth_settings=Auth(hash_password("a long enough password")),
+        testing=False,
     )
     with served(app) as url:
         context = browser.new_context()

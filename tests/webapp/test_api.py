@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .conftest import BASE_TIME
+from ..factories import BASE_TIME, make_app
 
 
 def _ids(response) -> list[str]:
@@ -108,9 +108,7 @@ def test_healthz_reports_redis_and_index(client, add_picture):
 
 
 def test_healthz_says_when_the_index_is_missing(redis_url, bare_catalogue):
-    from picat.webapp import create_app
-
-    client = create_app(redis_url, catalogue=bare_catalogue).test_client()
+    client = make_app(redis_url, bare_catalogue, testing=False).test_client()
     response = client.get("/healthz")
     assert response.status_code == 503
     assert "missing" in response.get_json()["index_state"]

@@ -10,13 +10,15 @@ import redis
 
 from picat.passwords import hash_password
 from picat.schema import Catalogue
-from picat.webapp import create_app
 from picat.webapp.auth import Auth
+
+from ..factories import make_app
+from ..forms import csrf_from, log_in
 
 
 def _token(client) -> str:
     html = client.get("/").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return csrf_from(html)
 
 
 def _left(r: redis.Redis, catalogue: Catalogue) -> set[str]:
@@ -101,19 +103,31 @@ def test_zip_of_selected_and_of_all_matching(client, add_picture):
 
 def test_read_only_session_can_download_but_not_curate(redis_url, catalogue, add_picture, r):
     image = add_picture()
-    app = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"k", TESTING=True,
+    app = make_app(
+        redis_url, catalogue,
         auth_settings=Auth(hash_password("curate pictures"), hash_password("only look at them")),
     )
     client = app.test_client()
-    login = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
-    client.post("/login", data={"csrf_token": token, "password": "only look at them"})
+    log_in(client, "only look at them")
     html = client.get("/").get_data(as_text=True)
     assert "Download zip" in html and "include kept" not in html
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = csrf_from(html)
     refused = client.post("/bulk/delete", data={"id": [image.pk], "csrf_token": token})
     assert refused.status_code == 403
     assert client.post("/bulk/keep", data={"all": "1", "csrf_token": token}).status_code == 403
     assert client.get(f"/bulk/zip?id={image.pk}").status_code == 200
     assert _left(r, catalogue) == {image.pk}
+
+
+HX = {"HX-Request": "true"}
+
+
+def test_the_bulk_bar_counts_what_the_page_counts(client, add_picture):
+    for i in range(12):
+        add_picture(600 * i, lux=float(i * 10), expires_at=None if i % 4 == 0 else 4e9)
+    for query in ("", "lux_min=30", "lux_min=30&lux_max=70", "lux_min=500", "camera=porch",
+                  "expiring=24h"):
+        page = client.get(f"/count?{query}", headers=HX).get_data(as_text=True)
+        shown = int(re.search(r">([0-9,]+) picture", page).group(1).replace(",", ""))
+        bar = client.get(f"/bulk/count?{query}", headers=HX).get_data(as_text=True)
+        assert int(bar.replace(",", "")) == shown, query

@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from picat.cli import build_parser
-from picat.webapp.config import load_web_settings, secret_key
+from picat.webapp.settings import load_web_settings, secret_key
 
 
 def test_secret_key_is_made_once_with_mode_0600(tmp_path, monkeypatch):

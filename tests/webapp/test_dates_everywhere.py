@@ -22,7 +22,7 @@ from picat.schema import new_image_id
 from picat.schema.clock import EARLIEST, LATEST, local_time_fields
 from picat.schema.timeline import UNITS
 
-from .conftest import BASE_TIME
+from ..factories import BASE_TIME
 
 ZONES = ["UTC", "Asia/Kathmandu", "Pacific/Kiritimati", "Pacific/Niue", "Australia/Lord_Howe",
          "America/St_Johns", "Etc/GMT+12", "Asia/Kolkata", "Europe/Berlin"]

@@ -7,7 +7,6 @@ a Content-Security-Policy violation, a 404 for a resource, an htmx error.
 
 from __future__ import annotations
 
-import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,9 +14,10 @@ import pytest
 from flask import url_for
 
 from picat.timelapse.jobs import key_prefix
-from picat.webapp import create_app
 
 from ..conftest import served
+from ..factories import make_app
+from ..forms import csrf_from
 
 HX = {"HX-Request": "true"}
 FRAGMENTS = {  # route -> where its part sits on the gallery page
@@ -39,10 +39,7 @@ DOWNLOADS = {"images.download", "bulk.download"}
 @pytest.fixture
 def app(redis_url, catalogue, tmp_path, r):
     """The gallery with timelapses on (they need a folder for videos)."""
-    made = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"test-secret", TESTING=True,
-        PICAT_TIMELAPSE_DIR=tmp_path / "videos",
-    )
+    made = make_app(redis_url, catalogue, PICAT_TIMELAPSE_DIR=tmp_path / "videos")
     yield made
     keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))
     if keys:
@@ -53,7 +50,7 @@ def _timelapse(app) -> str:
     """A finished timelapse of the catalogue: its id."""
     client = app.test_client()
     html = client.get("/timelapse/new").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = csrf_from(html)
     few = {"lux_max": "50", "fps": "5"}  # two frames: a video, quickly
     started = client.post("/api/timelapses", data={**few, "csrf_token": token})
     assert started.status_code == 202, started.get_json()

@@ -17,7 +17,7 @@ from picat.capture.simulated import SimulatedCamera
 from picat.schema import Image, store
 
 from ..conftest import served
-from .conftest import BASE_TIME
+from ..factories import BASE_TIME
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from picat.cli import main
+from picat.embedded import free_port
 from picat.query_command import command_words, describe_binary, render
 
-from .conftest import jpeg
+from ..factories import jpeg
 
 
 def _cards(html: str) -> list[str]:
@@ -97,3 +98,15 @@ def test_same_lines_as_redis_cli(configured, redis_url, add_picture, catalogue, 
             capture_output=True, text=True, check=True,
         )
         assert _query(capsys, command) == (0, cli.stdout)
+
+
+def test_an_unreachable_redis_is_said_like_picat_import_says_it(monkeypatch, capsys):
+    port = free_port()
+    for command in (["query", "PING"], ["import", "."]):
+        monkeypatch.setenv("REDIS_URL", f"redis://picat-web:s3cret-pw@127.0.0.1:{port}/0")
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(
+            f"picat {command[0]}: cannot reach Redis at redis://picat-web:***@127.0.0.1:{port}/0 ("
+        ), err
+        assert "s3cret-pw" not in err

@@ -7,11 +7,12 @@ from datetime import UTC
 import pytest
 
 from picat.schema import Catalogue, connect, index
-from picat.schema.bulk import count, delete_step, selection
+from picat.schema.bulk import delete_step, selection
 from picat.schema.profile import profile
-from picat.schema.query import Filters, QueryTimeout
+from picat.schema.query import Filters, QueryTimeout, count
 from picat.schema.timeline import timeline
-from picat.webapp import create_app
+
+from ..factories import make_app
 
 BASE = 1_700_000_000
 
@@ -35,10 +36,10 @@ def test_timeline_heat_map_and_bulk_turn_a_server_timeout_into_a_503(embedded_re
     with pytest.raises(QueryTimeout):
         profile(private, wide, now=BASE + 60_000)
     with pytest.raises(QueryTimeout):
-        count(private, selection(Filters(lux_min=1)))
+        count(private, Filters(lux_min=1))
     with pytest.raises(QueryTimeout):
         delete_step(private, selection(Filters(lux_min=1)), include_kept=True)
-    client = create_app(server.url, catalogue=catalogue).test_client()
+    client = make_app(server.url, catalogue, testing=False).test_client()
     query = f"from={BASE}&to={BASE + 60_000}&tz=UTC"
     for path in ("/timeline", "/profile", "/api/timeline", "/bulk/count"):
         reply = client.get(f"{path}?{query}", headers={"HX-Request": "true"})  # as htmx asks

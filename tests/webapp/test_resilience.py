@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from picat.schema import Catalogue, connect, index
 from picat.schema.query import QueryTimeout
-from picat.webapp import create_app
+
+from ..factories import make_app
 
 
 def test_unreachable_redis_is_a_503_and_the_gallery_recovers(embedded_redis, tmp_path):
     server = embedded_redis(tmp_path / "redis")
     catalogue = Catalogue(prefix="webtest:image:", index="webtest:idx:images")
     index.apply(connect(server.url), catalogue)
-    client = create_app(server.url, catalogue=catalogue).test_client()
+    client = make_app(server.url, catalogue, testing=False).test_client()
     assert client.get("/").status_code == 200
 
     server.kill()
@@ -35,7 +36,7 @@ def test_unreachable_redis_is_a_503_and_the_gallery_recovers(embedded_redis, tmp
 
 
 def test_a_query_over_the_time_limit_is_a_friendly_503(redis_url, catalogue):
-    app = create_app(redis_url, catalogue=catalogue)
+    app = make_app(redis_url, catalogue, testing=False)
 
     def too_slow() -> str:
         raise QueryTimeout("Timeout limit was reached")
@@ -50,7 +51,7 @@ def test_a_query_over_the_time_limit_is_a_friendly_503(redis_url, catalogue):
 
 
 def test_dates_out_of_range_are_a_400_not_a_500(redis_url, catalogue):
-    client = create_app(redis_url, catalogue=catalogue).test_client()
+    client = make_app(redis_url, catalogue, testing=False).test_client()
     for value in ("-99999999999", "0001-01-01T00:00", "9999-12-31T23:59"):
         for path in ("/", "/api/images", "/timeline", "/profile"):
             htmx = {"HX-Request": "true"}  # the charts are fragments

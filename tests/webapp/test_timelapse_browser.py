@@ -7,10 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from picat.timelapse.jobs import key_prefix
-from picat.webapp import create_app
 
 from ..conftest import CHROMIUM, CHROMIUM_ARGS, served
-from .conftest import jpeg
+from ..factories import jpeg, make_app
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -26,10 +25,7 @@ BRIGHT = 30
 
 @pytest.fixture
 def live_url(redis_url, catalogue, tmp_path, r) -> Iterator[str]:
-    app = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"test-secret",
-        PICAT_TIMELAPSE_DIR=tmp_path / "videos",
-    )
+    app = make_app(redis_url, catalogue, PICAT_TIMELAPSE_DIR=tmp_path / "videos", testing=False)
     with served(app) as url:
         yield url
     keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -10,16 +9,16 @@ import pytest
 from picat.passwords import hash_password
 from picat.timelapse.jobs import key_prefix
 from picat.timelapse.settings import Limits
-from picat.webapp import create_app
 from picat.webapp.auth import Auth
 
-from .conftest import jpeg
+from ..factories import jpeg, make_app
+from ..forms import csrf_from, log_in
 
 
 @pytest.fixture
 def app(redis_url, catalogue, tmp_path, r):
-    made = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"test-secret", TESTING=True,
+    made = make_app(
+        redis_url, catalogue,
         PICAT_TIMELAPSE_DIR=tmp_path / "videos", PICAT_TIMELAPSE_LIMITS=Limits(max_frames=60),
     )
     yield made
@@ -30,7 +29,7 @@ def app(redis_url, catalogue, tmp_path, r):
 
 def _token(client) -> str:
     html = client.get("/timelapse/new").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return csrf_from(html)
 
 
 def _finished(client, job_id: str) -> dict:
@@ -107,24 +106,19 @@ def test_limits_and_bad_input_are_clear(client, add_picture):
 def test_viewers_watch_but_do_not_start(redis_url, catalogue, tmp_path, add_picture):
     add_picture(0)
     access = Auth(hash_password("curator-password"), hash_password("viewer-password"))
-    app = create_app(
-        redis_url, catalogue=catalogue, secret_key=b"k", auth_settings=access, TESTING=True,
-        PICAT_TIMELAPSE_DIR=tmp_path,
-    )
+    app = make_app(redis_url, catalogue, auth_settings=access, PICAT_TIMELAPSE_DIR=tmp_path)
     viewer = app.test_client()
-    login = viewer.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
-    viewer.post("/login", data={"password": "viewer-password", "csrf_token": token})
+    log_in(viewer, "viewer-password")
     assert viewer.get("/timelapses").status_code == 200
     page = viewer.get("/timelapse/new").get_data(as_text=True)
     assert "Only the curator can start" in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_from(page)
     refused = viewer.post("/api/timelapses", data={"csrf_token": token})
     assert refused.status_code == 403 and "read-only" in refused.get_json()["error"]
 
 
 def test_without_a_video_folder_timelapses_are_off(redis_url, catalogue):
-    app = create_app(redis_url, catalogue=catalogue, secret_key=b"k", TESTING=True)
+    app = make_app(redis_url, catalogue)
     response = app.test_client().get("/api/timelapses")
     assert response.status_code == 503 and "Timelapses are off" in response.get_json()["error"]
 

@@ -12,7 +12,7 @@ import pytest
 
 from picat.schema.timeline import _floor
 
-from .conftest import BASE_TIME
+from ..factories import BASE_TIME
 
 HX = {"HX-Request": "true"}  # the charts are fragments: htmx asks for them
 

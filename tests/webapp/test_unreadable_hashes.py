@@ -9,7 +9,7 @@ import redis
 
 from picat.schema import Catalogue, new_image_id
 
-from .conftest import AddPicture
+from ..factories import AddPicture
 
 
 def test_the_gallery_and_the_api_answer_with_odd_hashes_present(

@@ -1,12 +1,12 @@
 """Load test: N pictures, C concurrent clients for S seconds against `picat web`'s server.
 
-    python -m loadtest.run                      # 100,000 pictures, 32 clients, 60 s
-    python -m loadtest.run --pictures 500 --clients 4 --seconds 3    # a smoke run
+    python -m bench.loadtest.run                      # 100,000 pictures, 32 clients, 60 s
+    python -m bench.loadtest.run --pictures 500 --clients 4 --seconds 3    # a smoke run
 
 Starts a private embedded Redis in a temporary directory (never a user's data),
 writes the pictures with `bench.dataset` (the benchmark's synthetic fleet, tiny real
 JPEG thumbnails), serves the gallery with waitress in a separate process with a
-password and an API token, and drives it with `loadtest.clients`. Prints requests
+password and an API token, and drives it with `bench.loadtest.clients`. Prints requests
 per second, p50 and p99 per kind of request, and the errors; `--json` saves them.
 """
 
@@ -26,21 +26,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.dataset import TINY_EDGE, load, pictures, thumbnail_pool
-from bench.machine import source
-from picat.embedded import EmbeddedRedis
+from picat.embedded import EmbeddedRedis, free_port
 from picat.schema import Catalogue, connect, index
 
+from ..dataset import TINY_EDGE, load, pictures, thumbnail_pool
+from ..machine import cpu_model, source
+from ..timing import percentile
 from .clients import MIX, Results, hammer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = Catalogue(prefix="loadtest:image:", index="loadtest:idx:images")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_indexed(r: Any, timeout: float = 600) -> None:
@@ -67,11 +62,6 @@ def _wait_listening(port: int, server: subprocess.Popen, timeout: float = 30) ->
     raise TimeoutError("the gallery did not start listening")
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
-
-
 def summarise(results: Results, seconds: float) -> dict[str, Any]:
     kinds: dict[str, Any] = {}
     everything: list[float] = []
@@ -80,8 +70,8 @@ def summarise(results: Results, seconds: float) -> dict[str, Any]:
         errors = sum(results.errors.values()) if kind == "total" else results.errors.get(kind, 0)
         kinds[kind] = {
             "requests": len(times), "per_second": round(len(times) / seconds, 1),
-            "p50_ms": round(percentile(times, 0.50) * 1000, 1),
-            "p99_ms": round(percentile(times, 0.99) * 1000, 1),
+            "p50_ms": round(percentile(times, 0.50) * 1000, 1) if times else 0.0,
+            "p99_ms": round(percentile(times, 0.99) * 1000, 1) if times else 0.0,
             "mean_ms": round(statistics.fmean(times) * 1000, 1) if times else 0.0,
             "errors": errors,
         }
@@ -117,17 +107,12 @@ def redis_commands(r: Any) -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m loadtest.run", description=__doc__.split("\n")[0]
+        prog="python -m bench.loadtest.run", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--pictures", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=32)
@@ -161,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             server_log = Path(tmp) / "gallery.log"
             with open(server_log, "wb") as log:
                 gallery = subprocess.Popen(
-                    [sys.executable, "-m", "loadtest.serve"], cwd=ROOT, env=env,
+                    [sys.executable, "-m", "bench.loadtest.serve"], cwd=ROOT, env=env,
                     stdout=log, stderr=subprocess.STDOUT,
                 )
             try:

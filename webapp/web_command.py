@@ -9,17 +9,16 @@ import threading
 from picat import retention
 from picat.settings import Settings
 
-from . import passwd_command
-from .config import DEFAULT_HOST, DEFAULT_PORT
+from .settings import DEFAULT_HOST, DEFAULT_PORT
 
 
 def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     from picat.timelapse.settings import video_folder
 
     from .app import create_app
-    from .authconfig import load_auth_settings
-    from .config import load_web_settings
+    from .auth_settings import load_auth_settings
     from .server import serve
+    from .settings import load_web_settings
 
     web = load_web_settings(settings.data_dir)
     host = args.host or web.host
@@ -43,7 +42,7 @@ def _cmd_web(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the web commands to `picat`."""
+    """Add `picat web`."""
     web = sub.add_parser("web", help="serve the web gallery (waitress)")
     web.add_argument(
         "--host", help=f"interface to listen on (PICAT_WEB_HOST, default {DEFAULT_HOST})"
@@ -56,4 +55,3 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve without a password even on a non-loopback address (with a warning)",
     )
     web.set_defaults(func=_cmd_web)
-    passwd_command.register(sub)

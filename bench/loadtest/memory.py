@@ -1,7 +1,7 @@
 """Peak memory of the gallery serving pictures that are too big: a 13000x13000 PNG and a
 200 MB JPEG, as seed-style hashes (no thumbnail), asked for in parallel.
 
-    python -m loadtest.memory            # prints the statuses and the peak RSS (VmHWM)
+    python -m bench.loadtest.memory            # prints the statuses and the peak RSS (VmHWM)
 
 It starts a private embedded Redis in a temporary directory and the gallery in a
 process of its own (`webapp.server.make_server`, as `picat web`), then sends

@@ -88,10 +88,10 @@ def _unreachable(exc: redis.RedisError) -> Response:
 
 def loading_message() -> str:
     """"Redis is loading its data (63 %)...", from the server's own progress report."""
-    from .context import gallery
+    from .backend import backend
 
     try:
-        current = loading.progress(gallery().redis)
+        current = loading.progress(backend().redis)
     except redis.RedisError:
         current = None
     done = "" if current is None else f" ({current.percent:.0f} %)"
@@ -108,9 +108,9 @@ def _loading(exc: redis.BusyLoadingError) -> Response:
 
 
 def _out_of_memory(exc: redis.exceptions.OutOfMemoryError) -> Response:
-    from .context import gallery
+    from .backend import backend
 
-    app = gallery()
+    app = backend()
     message = storage.out_of_memory_message(app.redis, app.catalogue)
     log.warning("Redis refused a write: %s", message)
     return error_response(503, message + ". Deleting pictures frees memory.", "Redis is full")
