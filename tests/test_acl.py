@@ -34,6 +34,7 @@ from picat.schema.query import Filters, count, run_search
 from picat.webapp.auth import Auth
 
 from .factories import jpeg, make_app, picture
+from .forms import csrf_from
 from .running import run_picat
 
 PASSWORDS = {"capture": "capture pw", "web": "web:pw/1", "admin": "admin-pw"}
@@ -211,8 +212,7 @@ def test_the_gallery_and_import_run_with_web_credentials(server: Server, tmp_pat
     secure = make_app(
         server.url("web"), auth_settings=Auth(hash_password("pw for web"))
     ).test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"',
-                      secure.get("/login").get_data(as_text=True)).group(1)
+    token = csrf_from(secure.get("/login").get_data(as_text=True))
     assert secure.post("/login", data={"csrf_token": token, "password": "no"}).status_code == 401
     assert secure.post("/login", data={"csrf_token": token, "password": "pw for web"}
                        ).status_code == 303

@@ -17,6 +17,7 @@ from picat.embedded import EmbeddedRedis
 from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, store
 
 from .factories import jpeg, make_app, picture
+from .forms import csrf_from
 
 
 def message(kept: int) -> re.Pattern[str]:
@@ -66,9 +67,7 @@ def test_a_full_redis_spools_with_the_reason_and_takes_everything_once_freed(
 
         client = app.test_client()
         assert client.get("/").status_code == 200
-        token = re.search(
-            r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True)
-        ).group(1)
+        token = csrf_from(client.get("/").get_data(as_text=True))
         kept_now, _ = stored[3]
         assert client.post(f"/images/{kept_now.pk}/keep", data={"csrf_token": token}
                            ).status_code == 303

@@ -271,16 +271,19 @@ class Pager:
             if value is not None and not bound.intersect(Range(value, value)).is_empty():
                 before = bound.intersect(_beyond(value, not down))
                 return Range(value, value) if before.is_empty() else before
-            if i == 0 and value is None:
-                # Count only the part ahead of the edge, as if the band were even; from
-                # an open end, split only a crowded band (the newest hour is not full).
+            if not reached and value is None:
+                # The first band holding any (a lux filter empties the nights): count
+                # only its part ahead of the edge, as if its pictures were spread evenly
+                # over it (over the current hour only up to now).
+                if kind != summary.LUX:
+                    hi = min(hi, max(time.time(), lo + 1))
                 start = min(edge, hi) if down else max(edge, lo)
-                reached = band.count * ((start - lo) if down else (hi - start)) / (hi - lo)
-                if reached >= target and (math.isfinite(edge) or band.count > CROWD):
+                reached = band.count * max(0, (start - lo) if down else (hi - start)) / (hi - lo)
+                if reached >= target:
                     share = (hi - lo) * target / band.count
                     return bound.intersect(Range(lo=start - share) if down
                                            else Range(hi=start + share, hi_open=True))
-            elif i:
+            else:
                 reached += band.count
             if reached >= target or (i == len(found) - 1 and not complete):
                 return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))

@@ -12,6 +12,7 @@ from picat.capture.durable import DurableWriter, connect_single
 from picat.capture.service import build_capture
 from picat.schema import Catalogue
 
+from ..factories import jpeg
 from .helpers import small_camera
 
 
@@ -68,11 +69,9 @@ def test_import_counts_its_ttl_from_the_server_clock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The importing machine's clock 30 days behind: its pictures still get the full TTL."""
-    from PIL import Image as PILImage
-
     from picat.capture import importer
 
-    PILImage.new("RGB", (64, 48), (90, 120, 40)).save(tmp_path / "a.jpg")
+    (tmp_path / "a.jpg").write_bytes(jpeg((90, 120, 40), quality=75))
     real = time.time
     monkeypatch.setattr(importer.time, "time", lambda: real() - 30 * 86400)
     report = importer.import_files(

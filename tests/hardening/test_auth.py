@@ -13,7 +13,8 @@ from picat.webapp.auth import Auth
 from picat.webapp.throttle import ACCOUNT_MAX_FAILURES, MAX_FAILURES, WINDOW, LoginThrottle
 
 from ..factories import make_app
-from .helpers import PASSWORD, READONLY_PASSWORD, TOKEN, csrf_from, log_in
+from ..forms import csrf_from, log_in
+from .helpers import PASSWORD, READONLY_PASSWORD, TOKEN
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 

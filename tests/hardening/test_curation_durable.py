@@ -11,7 +11,7 @@ import time
 from picat.schema import Catalogue, connect, index, store
 
 from ..factories import jpeg, make_app, picture
-from .helpers import csrf_from
+from ..forms import csrf_from
 
 
 def _save(r, catalogue, count: int) -> list[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ..factories import make_app
+from ..forms import log_in
 from .conftest import free_port_url
-from .helpers import PASSWORD, TOKEN, log_in
+from .helpers import PASSWORD, TOKEN
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from picat.passwords import hash_password
 from picat.schema import Catalogue
 from picat.webapp.throttle import MAX_FAILURES
 
+from ..forms import csrf_from
 from .helpers import PASSWORD, READONLY_PASSWORD
 
 SERVE = """
@@ -63,8 +63,7 @@ class Browser:
         return response.status, text
 
     def csrf(self, port: int, path: str = "/login") -> str:
-        return re.search(r'name="csrf_token" value="([^"]+)"', self.request(port, "GET", path)[1]
-                         ).group(1)
+        return csrf_from(self.request(port, "GET", path)[1])
 
     def log_in(self, port: int, password: str) -> int:
         token = self.csrf(port)

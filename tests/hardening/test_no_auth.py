@@ -7,7 +7,7 @@ import redis
 from picat.schema import Catalogue
 
 from ..factories import make_app
-from .helpers import csrf_from
+from ..forms import csrf_from
 
 
 def test_dns_rebinding_cannot_reach_the_loopback_gallery(

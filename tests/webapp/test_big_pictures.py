@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 
 from picat.schema import Catalogue, connect, index
 
-from ..factories import make_app
+from ..factories import jpeg, make_app, save_seed_picture
 
 
 def _png(size: tuple[int, int]) -> bytes:
@@ -45,9 +45,7 @@ def test_a_thumbnail_of_too_many_pixels_is_refused_before_decoding(
 def test_a_large_jpeg_thumbnail_is_made_from_a_reduced_decode(client, app, add_seed_picture):
     """5000x4000 is 20 megapixels, but decoded at 1/8 a side it is 0.3: allowed."""
     app.config["PICAT_MAX_PICTURE_PIXELS"] = 4 * 10**6
-    out = io.BytesIO()
-    PILImage.new("RGB", (5000, 4000), (10, 90, 30)).save(out, "JPEG", quality=50)
-    add_seed_picture(1_790_000_002, data=out.getvalue())
+    add_seed_picture(1_790_000_002, data=jpeg((10, 90, 30), (5000, 4000), quality=50))
     assert client.get("/images/1790000002/thumbnail").status_code == 200
 
 
@@ -58,10 +56,9 @@ def test_thumbnail_refused_by_maxmemory_is_served_and_logs_no_bytes(
     private = connect(server.url)
     catalogue = Catalogue()
     index.apply(private, catalogue)
-    out = io.BytesIO()
-    PILImage.new("RGB", (640, 480), (200, 30, 30)).save(out, "JPEG")
-    private.hset(f"{catalogue.prefix}1790000003", mapping={
-        "image_data": out.getvalue(), "timestamp": "1790000003", "mime_type": "image/jpeg"})
+    save_seed_picture(
+        private, catalogue, 1_790_000_003, data=jpeg((200, 30, 30), (640, 480), quality=75)
+    )
     private.config_set("maxmemory", "1")
     client = make_app(server.url, catalogue).test_client()
     with caplog.at_level(logging.WARNING):

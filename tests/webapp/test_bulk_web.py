@@ -13,11 +13,12 @@ from picat.schema import Catalogue
 from picat.webapp.auth import Auth
 
 from ..factories import make_app
+from ..forms import csrf_from, log_in
 
 
 def _token(client) -> str:
     html = client.get("/").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return csrf_from(html)
 
 
 def _left(r: redis.Redis, catalogue: Catalogue) -> set[str]:
@@ -107,12 +108,10 @@ def test_read_only_session_can_download_but_not_curate(redis_url, catalogue, add
         auth_settings=Auth(hash_password("curate pictures"), hash_password("only look at them")),
     )
     client = app.test_client()
-    login = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
-    client.post("/login", data={"csrf_token": token, "password": "only look at them"})
+    log_in(client, "only look at them")
     html = client.get("/").get_data(as_text=True)
     assert "Download zip" in html and "include kept" not in html
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = csrf_from(html)
     refused = client.post("/bulk/delete", data={"id": [image.pk], "csrf_token": token})
     assert refused.status_code == 403
     assert client.post("/bulk/keep", data={"all": "1", "csrf_token": token}).status_code == 403

@@ -7,7 +7,6 @@ a Content-Security-Policy violation, a 404 for a resource, an htmx error.
 
 from __future__ import annotations
 
-import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +17,7 @@ from picat.timelapse.jobs import key_prefix
 
 from ..conftest import served
 from ..factories import make_app
+from ..forms import csrf_from
 
 HX = {"HX-Request": "true"}
 FRAGMENTS = {  # route -> where its part sits on the gallery page
@@ -50,7 +50,7 @@ def _timelapse(app) -> str:
     """A finished timelapse of the catalogue: its id."""
     client = app.test_client()
     html = client.get("/timelapse/new").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = csrf_from(html)
     few = {"lux_max": "50", "fps": "5"}  # two frames: a video, quickly
     started = client.post("/api/timelapses", data={**few, "csrf_token": token})
     assert started.status_code == 202, started.get_json()

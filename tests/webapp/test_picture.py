@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import redis
 
 from picat.schema import Catalogue
 
-
-def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+from ..forms import csrf_from
 
 
 def test_shows_every_field_in_human_units(client, add_picture):
@@ -51,7 +47,7 @@ def test_keep_needs_the_csrf_token_and_removes_the_ttl(
     assert client.post(f"/images/{image.pk}/keep").status_code == 403
     assert client.post(f"/images/{image.pk}/keep", data={"csrf_token": "x" * 43}).status_code == 403
     assert r.ttl(key) > 0
-    token = _token(client.get(f"/images/{image.pk}").get_data(as_text=True))
+    token = csrf_from(client.get(f"/images/{image.pk}").get_data(as_text=True))
     response = client.post(f"/images/{image.pk}/keep?lux_min=1", data={"csrf_token": token})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/images/{image.pk}?lux_min=1"
@@ -72,10 +68,10 @@ def test_delete_needs_the_csrf_token_and_confirms(
     assert r.exists(catalogue.key(image.pk))
     other_session = client.application.test_client()
     assert other_session.post(
-        f"/images/{image.pk}/delete", data={"csrf_token": _token(html)}
+        f"/images/{image.pk}/delete", data={"csrf_token": csrf_from(html)}
     ).status_code == 403
     response = client.post(
-        f"/images/{image.pk}/delete?camera=garden", data={"csrf_token": _token(html)}
+        f"/images/{image.pk}/delete?camera=garden", data={"csrf_token": csrf_from(html)}
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/?camera=garden"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -13,6 +12,7 @@ from picat.timelapse.settings import Limits
 from picat.webapp.auth import Auth
 
 from ..factories import jpeg, make_app
+from ..forms import csrf_from, log_in
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def app(redis_url, catalogue, tmp_path, r):
 
 def _token(client) -> str:
     html = client.get("/timelapse/new").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return csrf_from(html)
 
 
 def _finished(client, job_id: str) -> dict:
@@ -108,13 +108,11 @@ def test_viewers_watch_but_do_not_start(redis_url, catalogue, tmp_path, add_pict
     access = Auth(hash_password("curator-password"), hash_password("viewer-password"))
     app = make_app(redis_url, catalogue, auth_settings=access, PICAT_TIMELAPSE_DIR=tmp_path)
     viewer = app.test_client()
-    login = viewer.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
-    viewer.post("/login", data={"password": "viewer-password", "csrf_token": token})
+    log_in(viewer, "viewer-password")
     assert viewer.get("/timelapses").status_code == 200
     page = viewer.get("/timelapse/new").get_data(as_text=True)
     assert "Only the curator can start" in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_from(page)
     refused = viewer.post("/api/timelapses", data={"csrf_token": token})
     assert refused.status_code == 403 and "read-only" in refused.get_json()["error"]
 
