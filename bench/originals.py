@@ -52,11 +52,11 @@ from picat.schema.query import Sort, parse_filters, search
 from picat.webapp import create_app
 
 from . import dataset
+from .filter_sets import filter_sets
 from .machine import describe
 from .photos import photos
 from .servers import private_redis
 from .timing import measure
-from .views import views
 
 BUCKET = "picat-bench"
 SECRET = b"bench"
@@ -176,13 +176,13 @@ def paging(r: redis.Redis, n: int, spec: str, runs: int) -> dict[str, Any]:
             time.sleep(1)
     zone = ZoneInfo("UTC")
     actions = {}
-    for view in views(loaded["redis"].newest, loaded["redis"].oldest):
-        filters = parse_filters(view.params, zone)
+    for filter_set in filter_sets(loaded["redis"].newest, loaded["redis"].oldest):
+        filters = parse_filters(filter_set.params, zone)
         for name, catalogue in forms.items():
             def page(filters: Any = filters, catalogue: Catalogue = catalogue) -> None:
                 search(r, filters, Sort.NEWEST, 24, None, catalogue=catalogue)
 
-            actions[f"{view.name}/{name}"] = page
+            actions[f"{filter_set.name}/{name}"] = page
     timings = measure(actions, runs)
     usage = {
         name: statistics.mean(

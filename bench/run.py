@@ -17,11 +17,11 @@ from picat.schema import DEFAULT_CATALOGUE, index
 from picat.webapp import create_app
 
 from . import dataset, memory, scenarios, weight
+from .filter_sets import filter_sets
 from .importing import measure_import
 from .machine import describe
 from .photos import write_photos
 from .servers import http_gallery, private_redis
-from .views import views
 
 SECRET = b"bench-secret"
 SEED_PAGE = 9
@@ -48,10 +48,10 @@ def run_size(
             raise RuntimeError(f"{indexed:,} of {n:,} pictures are indexed")
         used = memory.per_picture(r, catalogue, before, loaded.blob_bytes, n)
         app = create_app(url, catalogue=catalogue, secret_key=SECRET)
-        all_views = views(loaded.newest, loaded.oldest)
+        all_sets = filter_sets(loaded.newest, loaded.oldest)
         print(f"N={n:,}: timing", flush=True)
         timings, facts = scenarios.run(
-            app.test_client(), r, catalogue, n, all_views, loaded.newest, runs
+            app.test_client(), r, catalogue, n, all_sets, loaded.newest, runs
         )
         with http_gallery(app) as (host, port):
             page_load = weight.page_loads(host, port, "/", http_runs)
@@ -68,7 +68,7 @@ def run_size(
             "thumbnails": "realistic (320 px)" if realistic else "tiny (24 px)",
             "mean_thumbnail_bytes": loaded.thumbnail_bytes,
             "views": {v.name: {"label": v.label, "params": v.params, "query": v.query}
-                      for v in all_views},
+                      for v in all_sets},
         },
         "timings": {name: timing.as_dict() for name, timing in timings.items()},
         "facts": facts,

@@ -30,8 +30,8 @@ from picat.schema.query import Sort, parse_filters, search
 from picat.schema.timeline import timeline
 
 from . import baselines
+from .filter_sets import FilterSet
 from .timing import Timing, measure
-from .views import View
 
 SCAN_UP_TO = 100_000
 PAGE_1000 = 1000
@@ -121,7 +121,7 @@ def _span(images: list[dict[str, Any]]) -> tuple[float, float]:
 
 
 def run(
-    client: FlaskClient, r: redis.Redis, catalogue: Catalogue, n: int, all_views: list[View],
+    client: FlaskClient, r: redis.Redis, catalogue: Catalogue, n: int, all_sets: list[FilterSet],
     newest: float, runs: int,
 ) -> tuple[dict[str, Timing], dict[str, Any]]:
     """Every timed action for this size, and facts about them (spans, checks, walk time)."""
@@ -144,15 +144,15 @@ def run(
             actions["floor:newest_fields"] = lambda: baselines.floor_rows(r, catalogue, text)
 
     actions["gallery:newest_test_client"] = _via_test_client(client, "/")
-    for view in all_views:
-        actions[f"gallery:{view.name}"] = _get(client, "/?" + urlencode(view.params))
-        filters = parse_filters(view.params, UTC)
-        actions[f"query:{view.name}"] = lambda filters=filters: search(
+    for filter_set in all_sets:
+        actions[f"gallery:{filter_set.name}"] = _get(client, "/?" + urlencode(filter_set.params))
+        filters = parse_filters(filter_set.params, UTC)
+        actions[f"query:{filter_set.name}"] = lambda filters=filters: search(
             r, filters, Sort.NEWEST, 24, None, catalogue=catalogue
         )
-        page = api_page(client, view.params)
-        facts["commands"][view.name] = len(page["query"].splitlines())
-        floor_for(view.name, view.query, page)
+        page = api_page(client, filter_set.params)
+        facts["commands"][filter_set.name] = len(page["query"].splitlines())
+        floor_for(filter_set.name, filter_set.query, page)
 
     seen, cursor, seconds = walk(client, PAGE_1000)
     facts["walk_distinct_ids"] = len(set(seen))
@@ -171,7 +171,7 @@ def run(
     else:
         facts["walk_saw_every_picture_once"] = len(seen) == len(set(seen)) == n
 
-    combined = all_views[-1]
+    combined = all_sets[-1]
     actions["gallery:count"] = _get(client, "/count")
     actions["floor:count"] = lambda: baselines.floor_count(r, catalogue, "*")
     actions["gallery:count_combined"] = _get(client, "/count?" + urlencode(combined.params))

@@ -1,4 +1,5 @@
-"""The gallery views the benchmark asks for, as URL parameters and as the same FT.SEARCH filter."""
+"""The filters the benchmark pages the gallery with, as URL parameters and as the same
+FT.SEARCH query text."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class View:
+class FilterSet:
     name: str
     label: str
     params: dict[str, str]
@@ -15,23 +16,23 @@ class View:
     """The same filter as RediSearch query text, for the floor and the count."""
 
 
-def views(newest: float, oldest: float) -> list[View]:
-    """The views of a catalogue whose pictures span `oldest`..`newest`.
+def filter_sets(newest: float, oldest: float) -> list[FilterSet]:
+    """The filter sets for a catalogue whose pictures span `oldest`..`newest`.
 
-    The one-day view is the UTC day in the middle of the catalogue, so it is
+    The one-day set is the UTC day in the middle of the catalogue, so it is
     neither the top of the newest-first order nor empty.
     """
     day = (newest + oldest) / 2 // 86400 * 86400
     day_end = day + 86399
     return [
-        View("newest", "first page, newest first", {}, "*"),
-        View("lux", "lux 1,000-10,000", {"lux_min": "1000", "lux_max": "10000"},
+        FilterSet("newest", "first page, newest first", {}, "*"),
+        FilterSet("lux", "lux 1,000-10,000", {"lux_min": "1000", "lux_max": "10000"},
              "@lux:[1000 10000]"),
-        View("one_day", "one day (date range)", {"from": f"{day:.0f}", "to": f"{day_end:.0f}"},
+        FilterSet("one_day", "one day (date range)", {"from": f"{day:.0f}", "to": f"{day_end:.0f}"},
              f"@timestamp:[{day:.0f} {day_end:.0f}]"),
-        View("time_of_day", "06:00-08:00 every day", {"tod_from": "06:00", "tod_to": "08:00"},
+        FilterSet("time_of_day", "06:00-08:00 every day", {"tod_from": "06:00", "tod_to": "08:00"},
              "@time_of_day:[21600 (28800]"),
-        View(
+        FilterSet(
             "combined", "camera + lux >= 500 + 06:00-10:00",
             {"camera": "feeder", "lux_min": "500", "tod_from": "06:00", "tod_to": "10:00"},
             "@camera:{feeder} @lux:[500 +inf] @time_of_day:[21600 (36000]",
