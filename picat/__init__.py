@@ -3,8 +3,9 @@
 The folders `schema/`, `capture/`, `webapp/` and `timelapse/` at the top of the
 repository are this package's sub-packages `picat.schema`, `picat.capture`,
 `picat.webapp` and `picat.timelapse`: `picat/schema` is a symbolic link to
-`../schema` and so on, so an editor, a type checker or a wheel build finds them
-by following files alone. This package holds what binds them together:
+`../schema` and so on (and `src/picat`, the path the editable install adds, links
+here), so an editor, a type checker or a wheel build finds them by following files
+alone. This package holds what binds them together:
 configuration, the embedded Redis server and the CLI.
 """
 

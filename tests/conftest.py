@@ -30,6 +30,7 @@ from picat.embedded import EmbeddedRedis, free_port
 from picat.schema import Catalogue, Image, connect, index, store, summary
 from picat.schema.clock import local_time_fields
 from picat.schema.originals import BlobStore, FileStore, S3Store
+from picat.timelapse.jobs import key_prefix
 from picat.webapp.server import make_server
 
 from .factories import BASE_TIME, AddPicture, jpeg, make_app, picture, save_seed_picture
@@ -194,6 +195,22 @@ def app(redis_url: str, catalogue: Catalogue) -> flask.Flask:
 @pytest.fixture
 def client(app: flask.Flask) -> flask.testing.FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def live_url(app: flask.Flask) -> Iterator[str]:
+    """`app` served over HTTP as `picat web` serves it (`served`), for a browser."""
+    with served(app) as url:
+        yield url
+
+
+@pytest.fixture
+def forget_jobs(r: redis.Redis, catalogue: Catalogue) -> Iterator[None]:
+    """Remove the test catalogue's timelapse job keys afterwards."""
+    yield
+    keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))
+    if keys:
+        r.delete(*keys)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ waiting (bounded) for what it should do."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -59,3 +60,13 @@ def run_picat(
         env={**clean, "REDIS_URL": redis_url, **env},
         capture_output=True, text=True, timeout=timeout,
     )
+
+
+def stop(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    """SIGTERM, as systemd stops a service, then all it printed; killed after `timeout` s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    finally:
+        process.kill()
+    return output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from picat.embedded import free_port
 from picat.schema import DEFAULT_CATALOGUE, connect, index, store
 
 from .factories import picture
-from .running import wait_for
+from .running import stop, wait_for
 
 
 def test_hashes_written_before_a_kill_survive_a_restart(
@@ -120,8 +119,7 @@ def test_picat_redis_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     try:
         r = redis.Redis(port=port)
         wait_for(lambda: answers(r), 15, "picat redis did not start")
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=20)
+        output = stop(proc, 20)
     finally:
         proc.kill()
     assert proc.returncode == 0, output

@@ -20,7 +20,7 @@ from picat import embedded
 from picat.embedded import free_port, port_is_free
 from picat.schema import loading
 
-from .running import start_picat_up, wait_for
+from .running import start_picat_up, stop, wait_for
 
 PICTURES = 300_000
 """About 55 MB of append-only file: 2 to 4 s of loading on the development machine."""
@@ -86,8 +86,7 @@ def test_picat_up_waits_while_redis_loads_and_the_gallery_says_how_far(tmp_path:
             )[0],
             30, "no picture captured during loading arrived",
         )
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=60)
+        output = stop(proc)
     finally:
         proc.kill()
     assert proc.returncode == 0, output

@@ -1,12 +1,14 @@
 """Installed, our folders live under `picat`, so PyPI's `schema` keeps working beside us;
 from the repository root a bare `import schema` is refused rather than load a second copy;
-the sub-packages are found by following files, and a wheel holds them all."""
+the sub-packages are found by following files (links, a plain path for the editable
+install), and a wheel holds them all."""
 
 from __future__ import annotations
 
 import importlib.machinery
 import os
 import shutil
+import site
 import subprocess
 import sys
 import zipfile
@@ -99,6 +101,24 @@ def test_the_sub_packages_are_found_by_following_files_alone() -> None:
     assert query is not None and Path(str(query.origin)).samefile(
         ROOT / "schema" / "query" / "__init__.py"
     )
+    installed = importlib.machinery.PathFinder.find_spec("picat", [str(ROOT / "src")])
+    assert installed is not None and Path(str(installed.origin)).samefile(
+        ROOT / "picat" / "__init__.py"
+    )
+
+
+def test_the_editable_install_is_a_plain_path_that_exposes_only_picat() -> None:
+    """`pip install -e .` adds src/ to sys.path with a .pth line, which type checkers and
+    editors read (an import hook they cannot run is what setuptools uses otherwise), and
+    src/ holds `picat` alone, so no top-level `schema` or `capture` comes with it."""
+    pths = [path for folder in site.getsitepackages()
+            for path in Path(folder).glob("__editable__.pi_catalogue-*.pth")]
+    if not pths:
+        pytest.skip("the project is not installed in editable mode here")
+    (pth,) = pths
+    assert pth.read_text().split() == [str(ROOT / "src")]
+    importable = [p.name for p in (ROOT / "src").iterdir() if not p.name.endswith(".egg-info")]
+    assert importable == ["picat"]
 
 
 WHEEL_PROBE = """
@@ -124,7 +144,7 @@ def test_a_wheel_holds_every_package_as_files_and_installs(tmp_path: Path) -> No
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    for folder in ("picat", *FOLDERS):
+    for folder in ("src", "picat", *FOLDERS):
         shutil.copytree(ROOT / folder, source / folder, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"

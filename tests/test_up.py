@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import time
 import urllib.request
 from pathlib import Path
@@ -13,7 +12,7 @@ import redis
 from picat.cli import main
 from picat.embedded import free_port, port_is_free
 
-from .running import start_picat_up
+from .running import start_picat_up, stop
 
 
 @pytest.mark.slow
@@ -53,8 +52,7 @@ def test_picat_up_serves_the_gallery_over_a_real_index(tmp_path: Path, image_sto
         else:
             assert r.hget(key, "image_data") == body
 
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=60)
+        output = stop(proc)
     finally:
         proc.kill()
     assert proc.returncode == 0, output

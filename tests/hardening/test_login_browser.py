@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import CHROMIUM, CHROMIUM_ARGS, served
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
 from .helpers import PASSWORD, READONLY_PASSWORD
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -22,9 +22,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def live_url(secure_app):
-    with served(secure_app) as url:
-        yield url
+def app(secure_app):
+    """This module's gallery asks for a login; `live_url` serves it."""
+    return secure_app
 
 
 def test_login_read_only_and_logout(live_url, add_picture):

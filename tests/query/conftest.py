@@ -1,4 +1,6 @@
-"""Helpers that write pictures into a test's private catalogue, the way capture does."""
+"""A camera for the query tests: it writes pictures (`factories.picture`, placeholder bytes:
+no test here decodes them) into the test's private catalogue and returns, for each, the
+values a test needs to predict a page (`Shot`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import av
@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from picat.schema import Catalogue, Image, store
-from picat.timelapse.jobs import Jobs, key_prefix
+from picat.timelapse.jobs import Jobs
 from picat.timelapse.settings import Limits
 
 from ..factories import jpeg, picture
@@ -62,15 +62,6 @@ def save_pictures(r: redis.Redis, catalogue: Catalogue) -> SavePictures:
         return images
 
     return save
-
-
-@pytest.fixture
-def forget_jobs(r: redis.Redis, catalogue: Catalogue) -> Iterator[None]:
-    """Remove the test catalogue's job keys afterwards."""
-    yield
-    keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))
-    if keys:
-        r.delete(*keys)
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ or minor is printed, not failed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from picat.passwords import hash_password
@@ -52,14 +50,8 @@ def _tab_to(page, target, most: int, key: str = "Tab") -> None:
     raise AssertionError(f"{key} x{most} never reached {target}")
 
 
-@pytest.fixture
-def site(app) -> Iterator[str]:
-    with served(app) as url:
-        yield url
-
-
 @pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
-def test_axe_finds_nothing_serious(browser, site, add_picture, size):
+def test_axe_finds_nothing_serious(browser, live_url, add_picture, size):
     pictures = [add_picture(i * 900, lux=float(i * 50), camera="garden") for i in range(12)]
     add_picture(20_000, lux=3.0, camera="feeder")
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
@@ -70,7 +62,7 @@ def test_axe_finds_nothing_serious(browser, site, add_picture, size):
     if size[0] > 700:  # the others do not change on a phone but for the stylesheet
         paths += ["/?lux_min=100&sort=oldest", "/?lux_min=abc", "/images/nope", "/timelapse/new"]
     for path in paths:
-        page.goto(site + path)
+        page.goto(live_url + path)
         _settle(page)
         for toggle in page.locator("[data-toggle]").all():  # on a phone: unfold both panels
             if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
@@ -102,12 +94,12 @@ def test_axe_on_the_login_page(browser, redis_url, catalogue):
     assert found == []
 
 
-def test_keyboard_selects_acts_and_pages(browser, site, add_picture):
+def test_keyboard_selects_acts_and_pages(browser, live_url, add_picture):
     pictures = [add_picture(i * 60) for i in range(3)]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(site + "/")
+    page.goto(live_url + "/")
     _settle(page)
     newest = pictures[-1]
     box = page.locator(f"#card-{newest.pk} input[name=id]")

@@ -6,11 +6,9 @@ Served by waitress in a thread, as `picat web` serves it; Chromium is Debian's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from ..conftest import CHROMIUM, served
+from ..conftest import CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -20,12 +18,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
 ]
-
-
-@pytest.fixture
-def live_url(app) -> Iterator[str]:
-    with served(app) as url:
-        yield url
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import url_for
 
-from picat.timelapse.jobs import key_prefix
-
 from ..conftest import served
 from ..factories import make_app
 from ..forms import csrf_from
@@ -37,13 +35,9 @@ DOWNLOADS = {"images.download", "bulk.download"}
 
 
 @pytest.fixture
-def app(redis_url, catalogue, tmp_path, r):
+def app(redis_url, catalogue, tmp_path, forget_jobs):
     """The gallery with timelapses on (they need a folder for videos)."""
-    made = make_app(redis_url, catalogue, PICAT_TIMELAPSE_DIR=tmp_path / "videos")
-    yield made
-    keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))
-    if keys:
-        r.delete(*keys)
+    return make_app(redis_url, catalogue, PICAT_TIMELAPSE_DIR=tmp_path / "videos")
 
 
 def _timelapse(app) -> str:

@@ -7,7 +7,6 @@ With `PICAT_SCREENSHOTS=<folder>` the tests also save what they saw there;
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from picat.capture.service import build_capture
 from picat.capture.simulated import SimulatedCamera
 from picat.schema import Image, store
 
-from ..conftest import served
 from ..factories import BASE_TIME
 
 pytestmark = pytest.mark.browser
@@ -45,12 +43,6 @@ def pictures(r, catalogue) -> list[Image]:
         store.save(r, shot.image, shot.image_data, shot.thumbnail, catalogue)
         made.append(shot.image)
     return made
-
-
-@pytest.fixture
-def site(app) -> Iterator[str]:
-    with served(app) as url:
-        yield url
 
 
 def _open(browser, size: dict[str, int]):
@@ -84,9 +76,9 @@ def _no_sideways_scrolling(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
-def test_phone_gallery_shows_pictures_first_and_folds_the_filters(browser, site, pictures):
+def test_phone_gallery_shows_pictures_first_and_folds_the_filters(browser, live_url, pictures):
     page = _open(browser, PHONE)
-    page.goto(site + "/?lux_min=0&camera=garden")
+    page.goto(live_url + "/?lux_min=0&camera=garden")
     page.wait_for_selector("#grid .card img")
     page.wait_for_load_state("networkidle")
     first = page.locator("#grid .card .thumb img").first.bounding_box()
@@ -117,9 +109,9 @@ def test_phone_gallery_shows_pictures_first_and_folds_the_filters(browser, site,
     page.context.close()
 
 
-def test_phone_picture_page_fits_the_width(browser, site, pictures):
+def test_phone_picture_page_fits_the_width(browser, live_url, pictures):
     page = _open(browser, PHONE)
-    page.goto(site + f"/images/{pictures[20].pk}")
+    page.goto(live_url + f"/images/{pictures[20].pk}")
     page.wait_for_selector(".full img")
     page.wait_for_function("() => document.querySelector('.full img').complete")
     picture = page.locator(".full img").bounding_box()
@@ -131,9 +123,9 @@ def test_phone_picture_page_fits_the_width(browser, site, pictures):
     page.context.close()
 
 
-def test_desktop_shows_filters_and_charts_without_buttons(browser, site, pictures):
+def test_desktop_shows_filters_and_charts_without_buttons(browser, live_url, pictures):
     page = _open(browser, DESKTOP)
-    page.goto(site + "/")
+    page.goto(live_url + "/")
     page.wait_for_selector("#timeline svg")
     page.wait_for_selector("#profile svg")
     page.wait_for_load_state("networkidle")
@@ -142,28 +134,28 @@ def test_desktop_shows_filters_and_charts_without_buttons(browser, site, picture
     assert page.locator("#grid .card").first.bounding_box()["y"] < DESKTOP["height"]
     _no_sideways_scrolling(page)
     _shot(page, "gallery-1280x900.jpg")
-    page.goto(site + f"/images/{pictures[20].pk}")
+    page.goto(live_url + f"/images/{pictures[20].pk}")
     page.wait_for_function("() => document.querySelector('.full img').complete")
     _no_sideways_scrolling(page)
     _shot(page, "picture-1280x900.jpg")
     page.context.close()
 
 
-def test_without_javascript_the_filters_are_simply_there(browser, site, add_picture):
+def test_without_javascript_the_filters_are_simply_there(browser, live_url, add_picture):
     add_picture()
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
-    page.goto(site + "/")
+    page.goto(live_url + "/")
     assert page.locator("#filters").is_visible()
     assert page.locator(".panel-toggles").is_hidden()
     context.close()
 
 
-def test_the_query_disclosure_copies_its_commands(browser, site, add_picture):
+def test_the_query_disclosure_copies_its_commands(browser, live_url, add_picture):
     add_picture(lux=50.0)
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
-    page.goto(site + "/?lux_min=5")
+    page.goto(live_url + "/?lux_min=5")
     page.locator("details.query summary").click()
     button = page.locator("details.query [data-copy]").first
     button.click()
@@ -195,10 +187,10 @@ def _chart_text(page) -> dict[str, object]:
     )
 
 
-def test_chart_text_is_at_least_11_px_and_the_heat_map_has_a_scale(browser, site, pictures):
+def test_chart_text_is_at_least_11_px_and_the_heat_map_has_a_scale(browser, live_url, pictures):
     for width in (390, 800, 1280, 1920):
         page = _open(browser, {"width": width, "height": 900})
-        page.goto(site + "/")
+        page.goto(live_url + "/")
         if width < 700:
             page.locator("[aria-controls=charts]").tap()
         page.wait_for_selector("#timeline svg")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from picat.timelapse.jobs import key_prefix
-
-from ..conftest import CHROMIUM, CHROMIUM_ARGS, served
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
 from ..factories import jpeg, make_app
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -24,13 +20,9 @@ BRIGHT = 30
 
 
 @pytest.fixture
-def live_url(redis_url, catalogue, tmp_path, r) -> Iterator[str]:
-    app = make_app(redis_url, catalogue, PICAT_TIMELAPSE_DIR=tmp_path / "videos", testing=False)
-    with served(app) as url:
-        yield url
-    keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))
-    if keys:
-        r.delete(*keys)
+def app(redis_url, catalogue, tmp_path, forget_jobs):
+    """The gallery with timelapses on, served (`live_url`) as in production."""
+    return make_app(redis_url, catalogue, PICAT_TIMELAPSE_DIR=tmp_path / "videos", testing=False)
 
 
 def test_start_from_a_filtered_gallery_watch_progress_and_play(live_url, add_picture):

@@ -7,7 +7,6 @@ import time
 import pytest
 
 from picat.passwords import hash_password
-from picat.timelapse.jobs import key_prefix
 from picat.timelapse.settings import Limits
 from picat.webapp.auth import Auth
 
@@ -16,15 +15,11 @@ from ..forms import csrf_from, log_in
 
 
 @pytest.fixture
-def app(redis_url, catalogue, tmp_path, r):
-    made = make_app(
+def app(redis_url, catalogue, tmp_path, forget_jobs):
+    return make_app(
         redis_url, catalogue,
         PICAT_TIMELAPSE_DIR=tmp_path / "videos", PICAT_TIMELAPSE_LIMITS=Limits(max_frames=60),
     )
-    yield made
-    keys = list(r.scan_iter(match=key_prefix(catalogue) + "*"))
-    if keys:
-        r.delete(*keys)
 
 
 def _token(client) -> str:
