@@ -162,12 +162,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         threads: list[_Startup | _CaptureThread] = [_Startup(settings, server, stop)]
         if capture_settings is not None:
             threads.append(_CaptureThread(settings, capture_settings, stop, camera))
-        for thread in threads:
-            thread.start()
-            stack.callback(thread.join, 30)
-        stack.callback(retention.start(settings, stop).join, 10)
-        stack.callback(stop.set)
-        try:
+        try:  # a thread that fails at once interrupts this one: catch it from the start
+            for thread in threads:
+                thread.start()
+                stack.callback(thread.join, 30)
+            stack.callback(retention.start(settings, stop).join, 10)
+            stack.callback(stop.set)
             log.info("gallery on http://%s:%d/", host, port)
             app = create_app(
                 url, catalogue=catalogue, secret_key=web.secret_key,
@@ -176,6 +176,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
             serve(app, host, port)
         except KeyboardInterrupt:
+            stop.set()
             log.info("stopping")
         except OSError as exc:
             print(
