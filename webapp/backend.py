@@ -29,8 +29,8 @@ def image_or_404(image_id: str) -> Image:
     is built from it."""
     if not is_valid_image_id(image_id):
         abort(404, f"{image_id[:40]!r} is not a picture id.")
-    app = backend()
-    image = store.load(app.redis, image_id, app.catalogue)
+    db = backend()
+    image = store.load(db.redis, image_id, db.catalogue)
     if image is None:
         abort(404, f"There is no picture {image_id} (it may have expired or been deleted).")
     return image

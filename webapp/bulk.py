@@ -152,13 +152,13 @@ class _State:
 def _progress(view: View, action: str, include_kept: bool) -> Response:
     """The progress page of an "all matching" run, frozen at this moment."""
     before = time.time()
-    app = backend()
+    db = backend()
     constraints = matching(
         view.filters, before=before, expiring_only=action == "keep" or not include_kept
     )
     # The selection frozen at `before` (and without kept pictures where they stay): the
     # size of what the steps will walk, from the same search they use.
-    total = find(app.redis, constraints, 0, catalogue=app.catalogue).total
+    total = find(db.redis, constraints, 0, catalogue=db.catalogue).total
     state = _State(action, include_kept, before, total, done=0, kept=0, finished=total == 0)
     return Response(render_template("bulk_progress.html", s=state, view=view))
 
@@ -172,18 +172,18 @@ def step() -> Response:
         raise QueryError("action", "use delete or keep")
     include_kept = _flag("include_kept")
     before = _number("before")
-    app = backend()
+    db = backend()
     constraints = matching(view.filters, before=before)
     batch = batch_size()
     if action == "delete":
         result, on_disk = curator().apply(
             lambda r: delete_step(
-                r, constraints, include_kept=include_kept, batch=batch, catalogue=app.catalogue
+                r, constraints, include_kept=include_kept, batch=batch, catalogue=db.catalogue
             )
         )
     else:
         result, on_disk = curator().apply(
-            lambda r: keep_step(r, constraints, batch=batch, catalogue=app.catalogue)
+            lambda r: keep_step(r, constraints, batch=batch, catalogue=db.catalogue)
         )
     state = _State(
         action, include_kept, before, int(_number("total")),
@@ -201,25 +201,25 @@ def selection_count() -> Response:
     """How many pictures "all matching" would take: the number in the toolbar, the page's
     own count (`/count`)."""
     view = parse_view(request.args)
-    app = backend()
-    total, _ = count(app.redis, view.filters, catalogue=app.catalogue)
+    db = backend()
+    total, _ = count(db.redis, view.filters, catalogue=db.catalogue)
     return Response(f"{total:,}", mimetype="text/plain")
 
 
 def _selected_batches(ids: list[str]) -> Iterator[list[Image]]:
-    app = backend()
+    db = backend()
     for part in chunks(ids, ZIP_BATCH):
-        yield store.load_many(app.redis, part, app.catalogue)
+        yield store.load_many(db.redis, part, db.catalogue)
 
 
 def _matching_batches(view: View) -> Iterator[list[Image]]:
     """Every matching picture, oldest first, a keyset page at a time."""
-    app = backend()
+    db = backend()
     cursor = None
     while True:
         page = search(
-            app.redis, view.filters, Sort.OLDEST, MAX_LIMIT, cursor,
-            catalogue=app.catalogue,
+            db.redis, view.filters, Sort.OLDEST, MAX_LIMIT, cursor,
+            catalogue=db.catalogue,
         )
         if page.images:
             yield page.images
@@ -265,7 +265,7 @@ def download() -> Response:
         if not ids:
             raise QueryError("id", "select some pictures, or all matching, to download")
         batches = _selected_batches(ids)
-    app = backend()
+    db = backend()
     slots = current_app.extensions.setdefault(
         "picat.zip_slots", threading.BoundedSemaphore(MAX_ZIPS)
     )
@@ -277,7 +277,7 @@ def download() -> Response:
         busy.headers["Retry-After"] = "60"
         return busy
     name = datetime.now(UTC).strftime("pictures-%Y-%m-%dT%H-%M-%SZ.zip")
-    body = stream_with_context(_Releasing(slots, stream_zip(app.redis, batches, app.catalogue)))
+    body = stream_with_context(_Releasing(slots, stream_zip(db.redis, batches, db.catalogue)))
     response = Response(body, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"

@@ -110,8 +110,8 @@ def _loading(exc: redis.BusyLoadingError) -> Response:
 def _out_of_memory(exc: redis.exceptions.OutOfMemoryError) -> Response:
     from .backend import backend
 
-    app = backend()
-    message = storage.out_of_memory_message(app.redis, app.catalogue)
+    db = backend()
+    message = storage.out_of_memory_message(db.redis, db.catalogue)
     log.warning("Redis refused a write: %s", message)
     return error_response(503, message + ". Deleting pictures frees memory.", "Redis is full")
 

@@ -77,14 +77,14 @@ def _run() -> Outcome:
     outcome = Outcome(raw=raw_params(request.args))
     try:
         outcome.view = parse_view(request.args)
-        app = backend()
+        db = backend()
         outcome.page = search(
-            app.redis,
+            db.redis,
             outcome.view.filters,
             outcome.view.sort,
             outcome.view.limit,
             outcome.view.cursor,
-            catalogue=app.catalogue,
+            catalogue=db.catalogue,
         )
     except QueryError as exc:
         outcome.error = exc
@@ -160,8 +160,8 @@ def more() -> Response:
 def matches() -> Response:
     """How many pictures match, loaded after the grid."""
     view = parse_view(request.args)
-    app = backend()
-    total, command = count(app.redis, view.filters, catalogue=app.catalogue)
+    db = backend()
+    total, command = count(db.redis, view.filters, catalogue=db.catalogue)
     return Response(render_template("_count.html", total=total, command=command, view=view))
 
 
@@ -176,6 +176,6 @@ def new() -> Response:
         since = math.nan
     if not math.isfinite(since):
         raise QueryError("since", "'since' must be Unix seconds")
-    app = backend()
-    fresh = count_newer(app.redis, view.filters, since, catalogue=app.catalogue)
+    db = backend()
+    fresh = count_newer(db.redis, view.filters, since, catalogue=db.catalogue)
     return Response(render_template("_new.html", fresh=fresh, view=view))

@@ -30,11 +30,11 @@ def check() -> tuple[Response, int]:
 
 
 def _health() -> tuple[dict[str, object], int]:
-    app = backend()
-    report: dict[str, object] = {"index": app.catalogue.index}
+    db = backend()
+    report: dict[str, object] = {"index": db.catalogue.index}
     try:
-        app.redis.ping()
-        info = index.index_info(app.redis, app.catalogue.index)
+        db.redis.ping()
+        info = index.index_info(db.redis, db.catalogue.index)
     except redis.BusyLoadingError:
         report.update(status="unavailable", redis="loading", message=loading_message())
         return report, 503

@@ -61,9 +61,9 @@ def _full(image_id: str, variant: str) -> Response:
         return cached
     if image.blob_key:
         return _from_store(image, variant)
-    app = backend()
+    db = backend()
     _refuse_if_too_large(image)
-    data = store.load_blob(app.redis, image.pk, IMAGE_DATA, app.catalogue)
+    data = store.load_blob(db.redis, image.pk, IMAGE_DATA, db.catalogue)
     if data is None:
         abort(404, f"Picture {image.pk} has no image data.")
     response = _media_response(image, variant, data, media.served_type(image.mime_type))
@@ -74,12 +74,12 @@ def _refuse_if_too_large(image: Image) -> None:
     """A 422 for a stored picture above PICAT_MAX_PICTURE_MB, asked before reading it:
     a hash written by hand or before the limit could hold 200 MB, which one request
     would copy into this process (several at once, several times over)."""
-    app = backend()
+    db = backend()
     if image.blob_key:  # in a folder or bucket: its size is in the hash
         size, where = image.blob_size or 0, f"the image store (key {image.blob_key})"
     else:
-        size = store.blob_size(app.redis, image.pk, IMAGE_DATA, app.catalogue)
-        where = f"redis-cli (HGET {app.catalogue.key(image.pk)} image_data)"
+        size = store.blob_size(db.redis, image.pk, IMAGE_DATA, db.catalogue)
+        where = f"redis-cli (HGET {db.catalogue.key(image.pk)} image_data)"
     limit = current_app.config["PICAT_MAX_PICTURE_BYTES"]
     if size > limit:
         abort(422, f"Picture {image.pk} is {size / 2**20:.0f} MB, more than the gallery serves "
@@ -113,9 +113,9 @@ def _keep_thumbnail(image_id: str, data: bytes) -> None:
     """Store a thumbnail made now for the next request; if Redis refuses (maxmemory),
     serve it anyway and log why, never the command (redis-py's message quotes it,
     thumbnail bytes and all)."""
-    app = backend()
+    db = backend()
     try:
-        store.store_thumbnail(app.redis, image_id, data, app.catalogue)
+        store.store_thumbnail(db.redis, image_id, data, db.catalogue)
     except redis.ResponseError as exc:
         reason = str(exc).rpartition("caused error: ")[2][:200]
         log.warning("thumbnail of %s made but not stored: %s", image_id, reason)
@@ -128,12 +128,12 @@ def thumbnail(image_id: str) -> Response:
     cached = _not_modified(image, "thumbnail")
     if cached is not None:
         return cached
-    app = backend()
-    data = store.load_blob(app.redis, image.pk, THUMBNAIL, app.catalogue)
+    db = backend()
+    data = store.load_blob(db.redis, image.pk, THUMBNAIL, db.catalogue)
     if data is None:
         _refuse_if_too_large(image)
         try:
-            full = store.load_original(app.redis, image, app.catalogue)
+            full = store.load_original(db.redis, image, db.catalogue)
         except StoreUnavailable:
             abort(503, "The image store does not answer: try again in a moment.")
         try:

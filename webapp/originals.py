@@ -39,9 +39,9 @@ def presigned(image: Image, variant: str) -> Response | None:
 
 def open_or_abort(image: Image) -> Blob:
     """The original for streaming; 404 if its blob is missing, 503 if its store is down."""
-    app = backend()
+    db = backend()
     try:
-        blob = store.open_original(app.redis, image, app.catalogue)
+        blob = store.open_original(db.redis, image, db.catalogue)
     except StoreUnavailable:
         abort(503, "The image store does not answer: try again in a moment.")
     if blob is None:

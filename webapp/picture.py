@@ -44,13 +44,13 @@ def show(image_id: str) -> Response:
     `unreachable` (its store does not answer). On the page, a bad filter parameter (they
     steer previous/next) is a 400 like in the gallery."""
     image = image_or_404(image_id)
-    app = backend()
+    db = backend()
     if request.endpoint == "picture.show_json":
-        original = store.original_state(app.redis, image, app.catalogue)
+        original = store.original_state(db.redis, image, db.catalogue)
         return jsonify({**images_json([image])[0], "original": original})
     view = parse_view(request.args)
     previous, following = neighbours(
-        app.redis, image.pk, view.filters, view.sort, catalogue=app.catalogue
+        db.redis, image.pk, view.filters, view.sort, catalogue=db.catalogue
     )
     query = view.query_string()
     return Response(
@@ -61,7 +61,7 @@ def show(image_id: str) -> Response:
             previous=previous and with_query(url_for(".show", image_id=previous), query),
             following=following and with_query(url_for(".show", image_id=following), query),
             displayable=media.served_type(image.mime_type) != media.OPAQUE_TYPE,
-            original=store.original_state(app.redis, image, app.catalogue),
+            original=store.original_state(db.redis, image, db.catalogue),
             download_name=media.download_name(image),
             now=time.time(),
         )

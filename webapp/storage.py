@@ -29,8 +29,8 @@ _BANNER = "picat.storage_banner"
 
 
 def _report() -> storage.Report:
-    app = backend()
-    return storage.report(app.redis, current_app.config["PICAT_MEMORY_BUDGET"], app.catalogue)
+    db = backend()
+    return storage.report(db.redis, current_app.config["PICAT_MEMORY_BUDGET"], db.catalogue)
 
 
 @bp.get("/storage")

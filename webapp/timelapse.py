@@ -76,9 +76,9 @@ def jobs() -> Jobs:
             if not folder:
                 abort(503, "Timelapses are off: this gallery was started without a folder "
                            "for videos.")
-            g = backend()
+            db = backend()
             app.extensions[EXTENSION] = Jobs(
-                g.redis, g.catalogue, Path(folder), app.config["PICAT_TIMELAPSE_LIMITS"]
+                db.redis, db.catalogue, Path(folder), app.config["PICAT_TIMELAPSE_LIMITS"]
             )
         return app.extensions[EXTENSION]
 
@@ -136,11 +136,11 @@ def _job_or_404(job_id: str) -> Job:
 
 def _plan(values: MultiDict[str, str]) -> dict[str, object]:
     view, choice, video = _request(values)
-    g = backend()
+    db = backend()
     limit = jobs().limits.max_frames
     frames = count_frames(
-        g.redis, frozen(view.filters, time.time()), choice, stop_after=limit,
-        catalogue=g.catalogue,
+        db.redis, frozen(view.filters, time.time()), choice, stop_after=limit,
+        catalogue=db.catalogue,
     )
     return {
         "frames": min(frames, limit), "too_many": frames > limit, "max_frames": limit,

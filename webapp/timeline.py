@@ -121,8 +121,8 @@ def chart() -> Response:
     """The timeline fragment: an SVG histogram with the mean-lux line, and its command."""
     view = parse_view(request.args)
     unit = parse_unit(request.args.get("bucket"))
-    app = backend()
-    result = timeline(app.redis, view.filters, view.tz, unit=unit, catalogue=app.catalogue)
+    db = backend()
+    result = timeline(db.redis, view.filters, view.tz, unit=unit, catalogue=db.catalogue)
     links = Links(view)
     drawn = timeline_chart(result, view.tz, links.span, drawing_width() or WIDTH)
     page = links.base
@@ -158,8 +158,8 @@ def _profile_days(view: View) -> int:
 def heat() -> Response:
     """The heat map fragment: pictures by hour (across) and date (down), coloured by lux."""
     view = parse_view(request.args)
-    app = backend()
-    result = profile(app.redis, view.filters, days=_profile_days(view), catalogue=app.catalogue)
+    db = backend()
+    result = profile(db.redis, view.filters, days=_profile_days(view), catalogue=db.catalogue)
     links = Links(view)
     drawn = heat_map(
         result,
@@ -176,8 +176,8 @@ def api() -> Response:
     """Counts and mean lux per bucket for the gallery's filters, as JSON."""
     view = parse_view(request.args)
     unit = parse_unit(request.args.get("bucket"))
-    app = backend()
-    result = timeline(app.redis, view.filters, view.tz, unit=unit, catalogue=app.catalogue)
+    db = backend()
+    result = timeline(db.redis, view.filters, view.tz, unit=unit, catalogue=db.catalogue)
     tz = view.tz
     return jsonify(
         unit=result.unit,
