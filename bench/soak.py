@@ -13,7 +13,7 @@ that reads `used_memory` every 0.1 s. At the end it checks, and prints as JSON:
 - every kept picture is still there;
 - the unkept pictures that remain are exactly the newest ones;
 - the pruning log accounts for every picture that went.
-Exit status 1 if any check fails. The suite runs it at small scale (tests/test_soak.py).
+Exit status 1 if any check fails. The suite runs it at small scale (tests/bench/test_soak.py).
 """
 
 from __future__ import annotations

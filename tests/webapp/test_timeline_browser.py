@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 from . import test_browser as harness
 
 expect = harness.expect
-live_url = harness.live_url
 page = harness.page
 pytestmark = harness.pytestmark
 

@@ -1,4 +1,4 @@
-"""Credentials shared by the hardening tests."""
+"""The passwords and API token of the authenticated gallery (`secure_app`)."""
 
 from __future__ import annotations
 

@@ -23,10 +23,10 @@ from picat.schema import IMAGE_DATA, Catalogue, Image, store
 from picat.schema.migrate import migrate
 from picat.schema.originals import S3Store, StoreUnavailable, checksum
 
-from ..capture.helpers import small_camera
-from ..factories import jpeg, make_app, picture
-from ..running import wait_for
-from ..seaweed import SeaweedServer
+from ...capture.helpers import small_camera
+from ...factories import jpeg, make_app, picture
+from ...running import wait_for
+from ...seaweed import SeaweedServer
 from .helpers import colour
 
 BUCKET = "picat-faults"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ..conftest import CHROMIUM, CHROMIUM_ARGS
-from .helpers import PASSWORD, READONLY_PASSWORD
+from .credentials import PASSWORD, READONLY_PASSWORD
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect

@@ -7,7 +7,7 @@ import pytest
 from ..factories import make_app
 from ..forms import log_in
 from .conftest import free_port_url
-from .helpers import PASSWORD, TOKEN
+from .credentials import PASSWORD, TOKEN
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -16,8 +16,8 @@ from picat import embedded
 from picat.embedded import free_port
 from picat.schema import DEFAULT_CATALOGUE, connect, index, store
 
-from .factories import picture
-from .running import stop, wait_for
+from ..factories import picture
+from ..running import stop, wait_for
 
 
 def test_hashes_written_before_a_kill_survive_a_restart(

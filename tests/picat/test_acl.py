@@ -33,9 +33,9 @@ from picat.schema import (
 from picat.schema.query import Filters, count, run_search
 from picat.webapp.auth import Auth
 
-from .factories import jpeg, make_app, picture
-from .forms import csrf_from
-from .running import run_picat
+from ..factories import jpeg, make_app, picture
+from ..forms import csrf_from
+from ..running import run_picat
 
 PASSWORDS = {"capture": "capture pw", "web": "web:pw/1", "admin": "admin-pw"}
 ROLES = {role.name: role for role in acl.ROLES}

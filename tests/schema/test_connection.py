@@ -15,7 +15,7 @@ import pytest
 from picat.embedded import EmbeddedRedis
 from picat.schema import connect
 
-from .running import run_picat
+from ..running import run_picat
 
 
 def test_password_and_acl_user_in_the_url(

@@ -24,7 +24,7 @@ from picat.schema import Catalogue
 from picat.webapp.throttle import MAX_FAILURES
 
 from ..forms import csrf_from
-from .helpers import PASSWORD, READONLY_PASSWORD
+from .credentials import PASSWORD, READONLY_PASSWORD
 
 SERVE = """
 import os, sys

@@ -22,8 +22,8 @@ from picat.schema import (
     store,
 )
 
-from .factories import picture
-from .running import wait_for
+from ..factories import picture
+from ..running import wait_for
 
 PICTURE = 20_000
 

@@ -17,7 +17,7 @@ from picat.cli import main
 from picat.embedded import EmbeddedRedis
 from picat.settings import load_settings
 
-STANDIN = Path(__file__).parent / "capture" / "standin"
+STANDIN = Path(__file__).parents[1] / "capture" / "standin"
 
 
 def by_name(checks: list[doctor.Check]) -> dict[str, doctor.Check]:

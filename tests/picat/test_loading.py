@@ -20,11 +20,11 @@ from picat import embedded
 from picat.embedded import free_port, port_is_free
 from picat.schema import loading
 
-from .running import start_picat_up, stop, wait_for
+from ..running import start_picat_up, stop, wait_for
 
 PICTURES = 300_000
 """About 55 MB of append-only file: 2 to 4 s of loading on the development machine."""
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_data_dir(data_dir: Path, pictures: int, port: int) -> None:

@@ -8,7 +8,7 @@ import redis
 
 from picat.schema import Catalogue, store
 
-from .factories import picture, save_seed_picture
+from ..factories import picture, save_seed_picture
 
 
 def test_save_writes_image_thumbnail_metadata_and_ttl_together(

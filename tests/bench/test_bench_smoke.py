@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("matplotlib", reason="the benchmarks need the [bench] extra (matplotlib)")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from picat.cli import main
 from picat.passwords import hash_password, parse_hash, verify_password
 from picat.webapp.auth_settings import AuthSettings, is_loopback, load_auth_settings
 
-from .helpers import PASSWORD, TOKEN
+from .credentials import PASSWORD, TOKEN
 
 AUTH_VARS = (
     "PICAT_WEB_PASSWORD_HASH", "PICAT_WEB_READONLY_PASSWORD_HASH", "PICAT_API_TOKEN",

@@ -22,7 +22,7 @@ from picat.schema.migrate import migrate
 from picat.schema.originals import FileStore, S3Store
 from picat.schema.sweep import sweep
 
-from ..factories import jpeg, make_app, picture
+from ...factories import jpeg, make_app, picture
 from .helpers import assert_stored, capture_through_spool, colour
 
 

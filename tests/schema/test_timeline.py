@@ -15,7 +15,7 @@ from picat.schema.clock import local_time_fields
 from picat.schema.query import Filters, QueryError
 from picat.schema.timeline import _floor, choose_unit, timeline
 
-from .factories import picture
+from ..factories import picture
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # 2026-03-29 02:00 CET jumps to 03:00 CEST: that local day has 23 hours.

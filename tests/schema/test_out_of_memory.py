@@ -16,8 +16,8 @@ from picat.capture.uploader import Uploader
 from picat.embedded import EmbeddedRedis
 from picat.schema import DEFAULT_CATALOGUE, Image, connect, index, store
 
-from .factories import jpeg, make_app, picture
-from .forms import csrf_from
+from ..factories import jpeg, make_app, picture
+from ..forms import csrf_from
 
 
 def message(kept: int) -> re.Pattern[str]:

@@ -13,7 +13,7 @@ from picat.capture.uploader import Uploader
 from picat.schema import IMAGE_DATA, Catalogue, Image, store
 from picat.schema.originals import checksum
 
-from ..capture.helpers import small_camera
+from ...capture.helpers import small_camera
 
 
 def capture_through_spool(

@@ -16,7 +16,7 @@ from picat.cli import main
 from picat.embedded import EmbeddedRedis
 from picat.schema import connect, index, storage, store
 
-from .factories import make_app, picture
+from ..factories import make_app, picture
 
 WEEK = 7 * 86400
 BUDGET = 100_000_000

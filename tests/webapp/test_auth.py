@@ -14,7 +14,7 @@ from picat.webapp.throttle import ACCOUNT_MAX_FAILURES, MAX_FAILURES, WINDOW, Lo
 
 from ..factories import make_app
 from ..forms import csrf_from, log_in
-from .helpers import PASSWORD, READONLY_PASSWORD, TOKEN
+from .credentials import PASSWORD, READONLY_PASSWORD, TOKEN
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 

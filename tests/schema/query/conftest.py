@@ -14,7 +14,7 @@ from picat.schema import Catalogue
 from picat.schema.clock import local_time_fields
 from picat.schema.store import save
 
-from ..factories import picture, save_seed_picture
+from ...factories import picture, save_seed_picture
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from picat.schema.query import Filters, escape_tag, parse_filters
 from picat.webapp.params import parse_tz
 
 from ..forms import csrf_from, log_in
-from .helpers import PASSWORD, READONLY_PASSWORD, TOKEN
+from .credentials import PASSWORD, READONLY_PASSWORD, TOKEN
 
 ROUTE_EXAMPLES = 3000
 API_EXAMPLES = 1500

@@ -12,7 +12,7 @@ import redis
 from picat.cli import main
 from picat.embedded import free_port, port_is_free
 
-from .running import start_picat_up, stop
+from ..running import start_picat_up, stop
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from picat.schema import Catalogue, connect, index
 from picat.webapp.server import make_server
 
 from ..factories import make_app
-from .helpers import TOKEN
+from .credentials import TOKEN
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
