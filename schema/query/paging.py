@@ -155,58 +155,74 @@ class Pager:
 
     def scan(self, segment: Segment, level: int, c: Constraints,
              start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
-        """Rows of `c` in the order of `segment`'s keys from `level`, after `start`."""
+        """Rows of `c` in the order of `segment`'s keys from `level`, after `start`.
+
+        A call reads, in order, what must come first (the rest of the position's value,
+        ordered by the next key, or the whole group of a tie) and the chain of windows
+        beyond it; only a crowd, a huge tie or a chain that falls short costs another."""
         name, down = segment.keys[level]
-        bound, rows, target, rest = c.range(name), [], need, None
-        if start is not None and level + 1 < len(segment.keys):
-            # The rest of the position's value comes first, ordered by the next key:
-            # read in the same call as the windows beyond it unless it is a crowd.
-            value, after = start[0][0], (start[0][1:], start[1])
-            inside = c.narrow(name, Range(value, value))
+        bound, rows, target = c.range(name), [], need
+        deeper = level + 1 < len(segment.keys)
+        rest = tie = None  # (value, position to read after) for the next call
+        if start is not None:
+            value = start[0][0]
             bound = bound.intersect(_beyond(value, down))
-            if self.crowded(value):
-                rows = self.scan(segment, level + 1, inside, after, need)
+            if not deeper:
+                tie = (value, start)
+            elif self.crowded(value):
+                rows = self.scan(segment, level + 1, c.narrow(name, Range(value, value)),
+                                 (start[0][1:], start[1]), need)
             else:
-                nxt, nxt_down = segment.keys[level + 1]
-                rest = (inside.narrow(nxt, Range(hi=after[0][0]) if nxt_down
-                                      else Range(lo=after[0][0])), nxt, nxt_down)
-        elif start is not None:
-            bound = bound.intersect(Range(hi=start[0][0]) if down else Range(lo=start[0][0]))
-        while len(rows) < need and (rest or not bound.is_empty()):
+                rest = (value, start)
+        while len(rows) < need and (rest or tie or not bound.is_empty()):
             windows = self.windows(name, bound, down, target, c) if not bound.is_empty() else []
-            if not windows and not rest:
-                target *= GROWTH
-                continue
-            if windows and windows[0].lo == windows[0].hi:  # a crowd's value
-                if not rest:
-                    rows += self.group(segment, level, c, windows[0].lo, start, need - len(rows))
+            if windows and windows[0].lo == windows[0].hi:  # a crowd's value, read on its own
+                if rest or tie:
+                    windows = []
+                else:
+                    rows += self.group(segment, level, c, windows[0].lo, None, need - len(rows))
                     bound = bound.intersect(_beyond(windows[0].lo, down))
                     continue
-                windows = []
+            if not (windows or rest or tie):
+                target *= GROWTH
+                continue
             limit = need - len(rows) + SPARE
-            results = self.read([rest] * bool(rest) + [(c.narrow(name, w), name, down)
-                                                       for w in windows], limit)
+            searches = []
             if rest:
-                (total, got), results = results[0], results[1:]
-                if total > len(got):  # the page ends at this value, as its rows say
-                    cut = getattr(got[-1], rest[1])
-                    rows += self.order(segment, level + 1,
-                                       [row for row in got if getattr(row, rest[1]) != cut], after)
-                    if len(rows) < need:  # a tie at that cut: read the value's rows whole
-                        last = rows[-1] if rows else None
-                        from_ = (segment.values(last), last.pk) if last else start
-                        rows += self.group(segment, level, c, value, from_, need - len(rows))
-                else:
-                    rows += self.order(segment, level + 1, got, after)
-                rest = None
+                nxt, nxt_down = segment.keys[level + 1]
+                after = rest[1][0][1]
+                searches.append((c.narrow(name, Range(rest[0], rest[0])).narrow(
+                    nxt, Range(hi=after) if nxt_down else Range(lo=after)), nxt, nxt_down, limit))
+            if tie:
+                searches.append((c.narrow(name, Range(tie[0], tie[0])), None, False,
+                                 GROUP_READ if deeper else 10_000))
+            searches += [(c.narrow(name, w), name, down, limit) for w in windows]
+            results = iter(self.read(searches, limit))
+            if rest:
+                (value, from_), rest = rest, None
+                total, got = next(results)
+                taken = self.order(segment, level + 1, got, (from_[0][1:], from_[1]))
+                if total > len(got):  # the page ends inside this value
+                    cut = getattr(got[-1], nxt)
+                    rows += [row for row in taken if getattr(row, nxt) != cut]
+                    if len(rows) < need:  # a tie at that cut: the value's rows, whole, next
+                        tie = (value, (segment.values(rows[-1]), rows[-1].pk) if rows else from_)
+                    continue
+                rows += taken
+            if tie:
+                (value, from_), tie = tie, None
+                rows += self.tie_rows(segment, level, c, value, from_, next(results),
+                                      need - len(rows))
             for window, (total, got) in zip(windows, results, strict=False):
                 got = [row for row in got if getattr(row, name) is not None]
                 if total > len(got) and got:
                     cut = getattr(got[-1], name)
                     rows += self.order(segment, level,
                                        [row for row in got if getattr(row, name) != cut], start)
-                    if len(rows) < need:
-                        rows += self.group(segment, level, c, cut, start, need - len(rows))
+                    if len(rows) < need and deeper and self.crowded(cut):
+                        rows += self.group(segment, level, c, cut, None, need - len(rows))
+                    elif len(rows) < need:
+                        tie = (cut, None)
                     bound = bound.intersect(_beyond(cut, down))
                     break
                 rows += self.order(segment, level, got, start)
@@ -220,11 +236,12 @@ class Pager:
     def windows(self, name: str, bound: Range, down: bool, target: int, c: Constraints
                 ) -> list[Range]:
         """Up to CHAIN windows from the start of `bound`, each sized for GROWTH times the
-        one before, read in one call until they hold the page; a crowd's value alone."""
+        one before, read in one call until they hold the page; a crowd's value alone.
+        Only the first may read the summary again: the others use what is known."""
         out: list[Range] = []
         while len(out) < CHAIN and not bound.is_empty():
-            window = self.window(name, bound, down, target, c)
-            if window.is_empty() or (out and window.lo == window.hi):
+            window = self.window(name, bound, down, target, c, walk=not out)
+            if window is None or window.is_empty() or (out and window.lo == window.hi):
                 break
             out.append(window)
             if window.lo == window.hi:
@@ -242,28 +259,41 @@ class Pager:
     def group(self, segment: Segment, level: int, c: Constraints, value: float,
               start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
         """The rows whose key `level` equals `value`, in the order of the next keys."""
-        name = segment.keys[level][0]
-        inside = c.narrow(name, Range(value, value))
-        rest = (start[0][1:], start[1]) if start and start[0][0] == value else None
-        deeper = level + 1 < len(segment.keys)
-        if deeper and self.crowded(value):
-            return self.scan(segment, level + 1, inside, rest, need)
-        [(total, got)] = self.read([(inside, None, False)], GROUP_READ if deeper else 10_000)
-        if deeper and total > len(got):
-            return self.scan(segment, level + 1, inside, rest, need)
+        if level + 1 < len(segment.keys) and self.crowded(value):
+            name = segment.keys[level][0]
+            after = (start[0][1:], start[1]) if start and start[0][0] == value else None
+            return self.scan(segment, level + 1, c.narrow(name, Range(value, value)), after, need)
+        [found] = self.read([(c.narrow(segment.keys[level][0], Range(value, value)), None, False,
+                              GROUP_READ if level + 1 < len(segment.keys) else 10_000)], need)
+        return self.tie_rows(segment, level, c, value, start, found, need)
+
+    def tie_rows(self, segment: Segment, level: int, c: Constraints, value: float,
+                 start: tuple[tuple[float, ...], str] | None, found: tuple[int, list[Row]],
+                 need: int) -> list[Row]:
+        """A group's rows as read whole, ordered by the next keys and id after `start`; one
+        too big to read whole is paged by the next key instead."""
+        total, got = found
+        after = (start[0][1:], start[1]) if start and start[0][0] == value else None
+        if level + 1 < len(segment.keys) and total > len(got):
+            name = segment.keys[level][0]
+            return self.scan(segment, level + 1, c.narrow(name, Range(value, value)), after, need)
         ordered = segment.sort(got, level + 1)
-        if rest is not None:
-            ordered = [row for row in ordered if segment.follows(row, *rest, level + 1)]
+        if after is not None:
+            ordered = [row for row in ordered if segment.follows(row, *after, level + 1)]
         return ordered[:need]
 
-    def window(self, name: str, bound: Range, down: bool, target: int, c: Constraints) -> Range:
+    def window(self, name: str, bound: Range, down: bool, target: int, c: Constraints,
+               walk: bool = True) -> Range | None:
         """The part of `bound` next to its start that the summary says holds `target`
         matches (the rest of `bound` when it knows of no more), stopping short of a
         crowd; a crowd's value alone (`lo == hi`) once everything before it is read."""
         kind = summary.LUX if name == LUX else summary.NO_LUX if c.missing == LUX else summary.TIME
         edge, target = (bound.hi if down else bound.lo), target * AIM
         lux = c.range(LUX) if kind == summary.TIME else Range()
-        found, complete = self.buckets(kind, edge, down, target, lux)
+        known = self.buckets(kind, edge, down, target, lux, walk)
+        if known is None:
+            return None
+        found, complete = known
         reached = 0.0
         for i, band in enumerate(found):
             lo, hi = summary.bounds(kind, band.number)
@@ -289,8 +319,8 @@ class Pager:
                 return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))
         return bound
 
-    def buckets(self, kind: str, edge: float, down: bool, target: int, lux: Range
-                ) -> tuple[list[summary.Bucket], bool]:
+    def buckets(self, kind: str, edge: float, down: bool, target: int, lux: Range,
+                walk: bool = True) -> tuple[list[summary.Bucket], bool] | None:
         """The summary's buckets from the one holding `edge` on, and whether they are all
         it has there; walked AHEAD times further than needed, reused while they last."""
         here = summary.bucket(kind, edge) if math.isfinite(edge) else None
@@ -301,6 +331,8 @@ class Pager:
                         or (b.number < here) == down]
                 if whole or sum(b.count for b in rest) >= target:
                     return rest, whole
+        if not walk:
+            return None
         self.walk([(kind, edge, down, target, lux)])
         return self.plans[-1][4:]
 
@@ -319,19 +351,20 @@ class Pager:
             if kind == summary.LUX:
                 self.counts.update((b.number, b.count) for b in got)
 
-    def read(self, searches: list[tuple[Constraints, str | None, bool]], limit: int
+    def read(self, searches: list[tuple[Constraints, str | None, bool, int]], need: int
              ) -> list[tuple[int, list[Row]]]:
         """(total matching, the first `limit` rows) of each (constraints, sort field,
-        descending), run in turn until they hold `limit` rows, hashes read, in one call."""
+        descending, limit), run in turn until they hold `need` rows, hashes read, in
+        one call."""
         argvs = []
-        for c, sort, down in searches:
+        for c, sort, down, limit in searches:
             closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX)
                       if name in c.ranges}
             argvs.append(search_argv(
                 self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
                 sort_field=sort, descending=down, limit=limit)[1:])
         with timeouts():
-            results = search_rows(self.r, argvs, limit)
+            results = search_rows(self.r, argvs, need)
         self.sent += 1
         self.commands += [["FT.SEARCH", *argv] for argv in argvs[:len(results)]]
         return [(total, [row for found in rows if (row := self._row(found))])
