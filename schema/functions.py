@@ -82,19 +82,27 @@ end
 -- Searches run in turn until their rows reach `need`: the windows of a page, which
 -- the client sizes from the summary, in one round trip whether or not the first
 -- holds enough. ARGV: need, the number of searches, then per search its argument
--- count and arguments, then the fields to read of every row.
+-- count, which of its keys count toward the need (`all`, or `lt`/`gt` and a key: those
+-- before or after it, for a tie that holds the page's starting point) and its
+-- arguments; then the fields to read of every row.
 local function search_rows(_, args)
   local need, searches, at = tonumber(args[1]), tonumber(args[2]), 3
-  local replies, keys = {}, {}
+  local replies, keys, counted = {}, {}, 0
   for s = 1, searches do
-    local count = tonumber(args[at])
-    if #keys < need then
-      local found = search('FT.SEARCH', args[at + 1], {unpack(args, at + 2, at + count)})
+    local count, op, bound = tonumber(args[at]), args[at + 1], args[at + 2]
+    if counted < need then
+      local found = search('FT.SEARCH', args[at + 3], {unpack(args, at + 4, at + 2 + count)})
       if type(found) == 'table' and found.err then return found end
       replies[s] = found
-      for i = 2, #found do keys[#keys + 1] = found[i] end
+      for i = 2, #found do
+        local key = found[i]
+        keys[#keys + 1] = key
+        if op == 'all' or (op == 'lt' and key < bound) or (op == 'gt' and key > bound) then
+          counted = counted + 1
+        end
+      end
     end
-    at = at + count + 1
+    at = at + count + 3
   end
   return {replies, read_rows(keys, {unpack(args, at)})}
 end
@@ -166,8 +174,9 @@ LIBRARY = _SOURCE.replace("VERSION", VERSION)
 """`picat_read_rows_<v>`: KEYS the hashes, ARGV the fields; each key's HMGET with its
 PTTL appended. `picat_search_rows_<v>`: no KEYS (ACL users may name the index to FT.*
 commands only, which check it when the search runs); ARGV the rows needed, the number
-of searches, each search's argument count and arguments (with NOCONTENT), then the
-fields: the replies of the searches run in turn until their rows reach the need, and
+of searches, each search's argument count, which of its keys count toward the need
+(`all`, or `lt`/`gt` and a key) and its arguments (with NOCONTENT), then the fields:
+the replies of the searches run in turn until their counted rows reach the need, and
 `read_rows` of the keys they returned. `picat_walk_<v>`: KEYS the summary's counts, expiries
 and hourly lux extents (brightest, darkest), then one sorted set of buckets per walk;
 ARGV the time, then per walk the count field prefix, the start bucket, `desc` or

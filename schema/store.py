@@ -134,14 +134,15 @@ def load_many(
 
 
 def search_rows(
-    r: redis.Redis, searches: Sequence[Sequence[str]], need: int
+    r: redis.Redis, searches: Sequence[tuple[Sequence[str], tuple[str, str] | None]], need: int
 ) -> list[tuple[int, list[FoundRow]]]:
     """Run the `FT.SEARCH <search...>`s (with NOCONTENT) in turn until their rows reach
     `need`, and read what every hash they return holds, in one round trip: for each
-    search that ran, (total matching, its rows in its order)."""
+    search that ran, (total matching, its rows in its order). A search may count only
+    its keys before (`lt`) or after (`gt`) a key: a tie holding where a page starts."""
     args = [str(need), str(len(searches))]
-    for search in searches:
-        args += [str(len(search)), *search]
+    for search, counted in searches:
+        args += [str(len(search)), *(counted or ("all", "")), *search]
     replies, rows = functions.call(r, "search_rows", (), (*args, *Image.METADATA_FIELDS))
     out, taken = [], 0
     for found in replies:

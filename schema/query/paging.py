@@ -157,72 +157,73 @@ class Pager:
              start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
         """Rows of `c` in the order of `segment`'s keys from `level`, after `start`.
 
-        A call reads, in order, what must come first (the rest of the position's value,
-        ordered by the next key, or the whole group of a tie) and the chain of windows
-        beyond it; only a crowd, a huge tie or a chain that falls short costs another."""
+        A call reads, in order, what must come first (a tie: the pictures sharing the
+        position's values, or a cut's; then the rest of the position's lux value,
+        ordered by time) and the chain of windows beyond it: one round trip, unless a
+        crowd, a huge tie or a chain that falls short needs another."""
         name, down = segment.keys[level]
         bound, rows, target = c.range(name), [], need
-        deeper = level + 1 < len(segment.keys)
-        rest = tie = None  # (value, position to read after) for the next call
+        tie: tuple[int, Constraints, float, tuple[tuple[float, ...], str] | None] | None = None
+        rest: tuple[Constraints, float] | None = None  # a lux value's rows before a time
         if start is not None:
             value = start[0][0]
             bound = bound.intersect(_beyond(value, down))
-            if not deeper:
-                tie = (value, start)
+            inside = c.narrow(name, Range(value, value))
+            if level + 1 == len(segment.keys):
+                tie = (level, c, value, start)
             elif self.crowded(value):
-                rows = self.scan(segment, level + 1, c.narrow(name, Range(value, value)),
-                                 (start[0][1:], start[1]), need)
+                rows = self.scan(segment, level + 1, inside, (start[0][1:], start[1]), need)
             else:
-                rest = (value, start)
-        while len(rows) < need and (rest or tie or not bound.is_empty()):
+                tie, rest = (level + 1, inside, start[0][1], (start[0][1:], start[1])), (
+                    inside, start[0][1])
+        while len(rows) < need and (tie or rest or not bound.is_empty()):
             windows = self.windows(name, bound, down, target, c) if not bound.is_empty() else []
             if windows and windows[0].lo == windows[0].hi:  # a crowd's value, read on its own
-                if rest or tie:
+                if tie or rest:
                     windows = []
                 else:
                     rows += self.group(segment, level, c, windows[0].lo, None, need - len(rows))
                     bound = bound.intersect(_beyond(windows[0].lo, down))
                     continue
-            if not (windows or rest or tie):
+            if not (windows or tie or rest):
                 target *= GROWTH
                 continue
             limit = need - len(rows) + SPARE
-            searches = []
+            searches: list[tuple[Constraints, str | None, bool, int, str | None]] = []
+            if tie:
+                searches.append(self.tie_search(segment, *tie))
             if rest:
                 nxt, nxt_down = segment.keys[level + 1]
-                after = rest[1][0][1]
-                searches.append((c.narrow(name, Range(rest[0], rest[0])).narrow(
-                    nxt, Range(hi=after) if nxt_down else Range(lo=after)), nxt, nxt_down, limit))
-            if tie:
-                searches.append((c.narrow(name, Range(tie[0], tie[0])), None, False,
-                                 GROUP_READ if deeper else 10_000))
-            searches += [(c.narrow(name, w), name, down, limit) for w in windows]
+                searches.append((rest[0].narrow(nxt, _beyond(rest[1], nxt_down)), nxt, nxt_down,
+                                 limit, None))
+            searches += [(c.narrow(name, w), name, down, limit, None) for w in windows]
             results = iter(self.read(searches, limit))
-            if rest:
-                (value, from_), rest = rest, None
-                total, got = next(results)
-                taken = self.order(segment, level + 1, got, (from_[0][1:], from_[1]))
-                if total > len(got):  # the page ends inside this value
-                    cut = getattr(got[-1], nxt)
-                    rows += [row for row in taken if getattr(row, nxt) != cut]
-                    if len(rows) < need:  # a tie at that cut: the value's rows, whole, next
-                        tie = (value, (segment.values(rows[-1]), rows[-1].pk) if rows else from_)
-                    continue
-                rows += taken
             if tie:
-                (value, from_), tie = tie, None
-                rows += self.tie_rows(segment, level, c, value, from_, next(results),
-                                      need - len(rows))
+                (tie_level, tie_c, value, tie_start), tie = tie, None
+                rows += self.tie_rows(segment, tie_level, tie_c, value, tie_start,
+                                      next(results), need - len(rows))
+                if len(rows) >= need:
+                    break
+            if rest:
+                total, got = next(results)
+                if total > len(got) and got:  # the page ends inside this value
+                    cut = getattr(got[-1], nxt)
+                    rows += self.order(segment, level + 1,
+                                       [row for row in got if getattr(row, nxt) != cut], None)
+                    tie, rest = (level + 1, rest[0], cut, None), (rest[0], cut)
+                    continue
+                rows += self.order(segment, level + 1, got, None)
+                rest = None
             for window, (total, got) in zip(windows, results, strict=False):
                 got = [row for row in got if getattr(row, name) is not None]
                 if total > len(got) and got:
                     cut = getattr(got[-1], name)
                     rows += self.order(segment, level,
                                        [row for row in got if getattr(row, name) != cut], start)
-                    if len(rows) < need and deeper and self.crowded(cut):
+                    if len(rows) < need and level + 1 < len(segment.keys) and self.crowded(cut):
                         rows += self.group(segment, level, c, cut, None, need - len(rows))
                     elif len(rows) < need:
-                        tie = (cut, None)
+                        tie = (level, c, cut, None)
                     bound = bound.intersect(_beyond(cut, down))
                     break
                 rows += self.order(segment, level, got, start)
@@ -263,9 +264,18 @@ class Pager:
             name = segment.keys[level][0]
             after = (start[0][1:], start[1]) if start and start[0][0] == value else None
             return self.scan(segment, level + 1, c.narrow(name, Range(value, value)), after, need)
-        [found] = self.read([(c.narrow(segment.keys[level][0], Range(value, value)), None, False,
-                              GROUP_READ if level + 1 < len(segment.keys) else 10_000)], need)
+        [found] = self.read([self.tie_search(segment, level, c, value, start)], need)
         return self.tie_rows(segment, level, c, value, start, found, need)
+
+    def tie_search(self, segment: Segment, level: int, c: Constraints, value: float,
+                   start: tuple[tuple[float, ...], str] | None
+                   ) -> tuple[Constraints, None, bool, int, tuple[str, str] | None]:
+        """The search reading a tie whole; only its rows after `start` count toward a page."""
+        limit = GROUP_READ if level + 1 < len(segment.keys) else 10_000
+        counted = None
+        if start is not None and start[0] == (value,):  # the position's own tie
+            counted = ("lt" if segment.keys[-1][1] else "gt", self.catalogue.prefix + start[1])
+        return c.narrow(segment.keys[level][0], Range(value, value)), None, False, limit, counted
 
     def tie_rows(self, segment: Segment, level: int, c: Constraints, value: float,
                  start: tuple[tuple[float, ...], str] | None, found: tuple[int, list[Row]],
@@ -351,22 +361,23 @@ class Pager:
             if kind == summary.LUX:
                 self.counts.update((b.number, b.count) for b in got)
 
-    def read(self, searches: list[tuple[Constraints, str | None, bool, int]], need: int
+    def read(self, searches: list[tuple[Constraints, str | None, bool, int,
+                                        tuple[str, str] | None]], need: int
              ) -> list[tuple[int, list[Row]]]:
         """(total matching, the first `limit` rows) of each (constraints, sort field,
-        descending, limit), run in turn until they hold `need` rows, hashes read, in
-        one call."""
+        descending, limit, which keys count), run in turn until their counted rows
+        reach `need`, hashes read, in one call."""
         argvs = []
-        for c, sort, down, limit in searches:
+        for c, sort, down, limit, counted in searches:
             closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX)
                       if name in c.ranges}
-            argvs.append(search_argv(
+            argvs.append((search_argv(
                 self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
-                sort_field=sort, descending=down, limit=limit)[1:])
+                sort_field=sort, descending=down, limit=limit)[1:], counted))
         with timeouts():
             results = search_rows(self.r, argvs, need)
         self.sent += 1
-        self.commands += [["FT.SEARCH", *argv] for argv in argvs[:len(results)]]
+        self.commands += [["FT.SEARCH", *argv] for argv, _ in argvs[:len(results)]]
         return [(total, [row for found in rows if (row := self._row(found))])
                 for total, rows in results]
 
