@@ -33,10 +33,12 @@ import math
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -55,6 +57,8 @@ from .timing import measure
 
 PAGE = 24
 PAGE_1000 = 1000
+WALKED = 60
+"""Pages walked from the first in each view, to count the commands every page sends."""
 
 
 @dataclass(frozen=True)
@@ -144,11 +148,32 @@ def wsgi(app: object, url: str) -> Callable[[], bytes]:
     return call
 
 
+def walk_pages(r: redis.Redis, catalogue: Catalogue, case: Case) -> dict[str, object]:
+    """Commands sent by each of the view's first WALKED pages, and whether they showed
+    its pictures in order, none twice (bursts share a timestamp and a lux value)."""
+    filters, cursor = parse_filters(case.params, UTC), None
+    field = "lux" if case.sort in (Sort.BRIGHTEST, Sort.DARKEST) else "timestamp"
+    down = case.sort in (Sort.BRIGHTEST, Sort.NEWEST)
+    sent: list[int] = []
+    ids: list[str] = []
+    values: list[float] = []
+    while len(sent) < WALKED:
+        page = search(r, filters, case.sort, PAGE, cursor, catalogue=catalogue)
+        sent.append(page.sent)
+        ids += [image.pk for image in page.images]
+        values += [float(getattr(image, field)) for image in page.images]
+        if (cursor := page.next_cursor) is None:
+            break
+    ordered = all((a >= b) if down else (a <= b) for a, b in pairwise(values))
+    return {"case": case.name, "pages": len(sent), "sent": Counter(sent),
+            "exact": ordered and len(set(ids)) == len(ids)}
+
+
 def run_catalogue(url: str, r: redis.Redis, name: str, catalogue: Catalogue, runs: int
-                  ) -> list[dict[str, object]]:
+                  ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     app = create_app(url, catalogue=catalogue, secret_key=b"bench")
     actions: dict[str, Callable[[], object]] = {}
-    rows = []
+    rows, walks = [], []
     for case in cases(r, catalogue):
         filters, cursor = parse_filters(case.params, UTC), cursor_at(r, catalogue, case)
         page = search(r, filters, case.sort, PAGE, cursor, catalogue=catalogue)
@@ -179,6 +204,8 @@ def run_catalogue(url: str, r: redis.Redis, name: str, catalogue: Catalogue, run
         rows.append({"case": case.name, "shown": len(page.images), "same_as_naive": same,
                      "sent": page.sent,
                      "redis": [argv[0] for argv in page.commands]})
+        if case.page == 1 and "from" not in case.params:
+            walks.append(walk_pages(r, catalogue, case))
     everything = naive_argv(catalogue, Case("*", {}, Sort.NEWEST))
     actions["naive:*"] = lambda: r.execute_command(*everything)
     timings = measure(actions, runs)
@@ -186,7 +213,7 @@ def run_catalogue(url: str, r: redis.Redis, name: str, catalogue: Catalogue, run
         for kind in ("warm", "fresh", "gallery", "naive"):
             row[kind] = timings[f"{kind}:{row['case']}"].p50
         row["naive_all"] = timings["naive:*"].p50
-    return rows
+    return rows, walks
 
 
 @contextmanager
@@ -225,7 +252,7 @@ def main() -> None:
           f"{' + uncommitted ' + ', '.join(code['uncommitted']) if code['uncommitted'] else ''}; "
           f"Redis used_memory {memory}; p50 ms of {args.runs} interleaved calls "
           f"(naive: a fifth as many); load average {Path('/proc/loadavg').read_text()[:14]}\n")
-    for name, rows in results.items():
+    for name, (rows, walks) in results.items():
         print(f"\n**{name}**\n")
         print(f"naive `*` SORTBY timestamp DESC LIMIT 0 24: {rows[0]['naive_all']:.1f} ms\n")
         print("| view | query, warm | query, fresh client | gallery page | naive, same view "
@@ -238,6 +265,13 @@ def main() -> None:
                   f"{row['naive'] / row['gallery']:.1f}x | "
                   f"{row['naive_all'] / row['gallery']:.0f}x | "
                   f"{row['sent']} ({', '.join(row['redis'])}) | {same} |")
+        print(f"\nThe first {WALKED} pages of each view, walked:\n")
+        print("| view | pages | commands sent: pages | in order, none twice |")
+        print("|---|---:|---|---|")
+        for walked in walks:
+            spread = ", ".join(f"{n}: {count}" for n, count in sorted(walked["sent"].items()))
+            print(f"| {walked['case']} | {walked['pages']} | {spread} | "
+                  f"{'yes' if walked['exact'] else 'NO'} |")
 
 
 if __name__ == "__main__":

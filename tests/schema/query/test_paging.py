@@ -155,10 +155,9 @@ def test_ties_of_every_kind_stay_exact(
     seed: int,
 ) -> None:
     """Few timestamps and lux values, so windows end in ties, pages start inside them,
-    and ties are too big to read whole (GROUP_READ lowered), crowds or not."""
+    and ties are too big to read whole (CROWD lowered), crowds or not."""
     rng = random.Random(seed)
-    monkeypatch.setattr(paging, "CROWD", (3, 10, 4000)[seed])
-    monkeypatch.setattr(paging, "GROUP_READ", 5)
+    monkeypatch.setattr(paging, "CROWD", (3, 5, 10)[seed])
     shots = []
     for _ in range(120):
         at = BASE + rng.choice([0, 1, 2]) * 7200 + rng.randrange(3) * rng.choice([1, 600, 1800])
