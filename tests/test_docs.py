@@ -51,14 +51,15 @@ def tree_entries(text: str) -> dict[str, bool]:
     }
 
 
-def named_paths(text: str) -> list[tuple[str, str | None]]:
-    """(path, name or None) of every `repository/path` or `path.py:name` in backticks."""
+def named_paths(text: str, root: Path = ROOT) -> list[tuple[str, str | None]]:
+    """(path, name or None) of every `path.py:name`, `file.md` or `folder/path` in backticks
+    (a `type/subtype` or other slashed word whose first part is no folder here is not one)."""
     found = []
     for token in _CODE.findall(_TREE.sub("", text)):
-        if not _PATH.fullmatch(token) or token.startswith("/"):
+        if not _PATH.fullmatch(token):
             continue
         path, _, name = token.partition(":")
-        if "/" in path or path.endswith(FILE_ENDINGS):
+        if path.endswith(FILE_ENDINGS) or ("/" in path and (root / path.split("/")[0]).exists()):
             found.append((path, name or None))
     return found
 
@@ -97,7 +98,7 @@ def problems(text: str, root: Path = ROOT) -> list[str]:
             parents = [p.as_posix() for p in Path(rel).parents]
             if rel not in entries and not any(entries.get(p) for p in parents):
                 out.append(f"{rel} is missing from the tree: add a line saying its one job")
-    for path, name in named_paths(text):
+    for path, name in named_paths(text, root):
         file = root / path
         if not file.exists():
             out.append(f"`{path}` does not exist")
@@ -123,14 +124,15 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     text = (
         "```tree\nschema/   the contract\n  store.py   writes\n  model.py   the model\n```\n"
-        "See `schema/store.py:save`, `schema/store.py:load`, `capture/spool.py` and "
-        "[query](query.md).\n"
+        "See `schema/store.py:save`, `schema/store.py:load`, `capture/spool.py`, `schema/nope/` "
+        "(not `image/jpeg`) and [query](query.md).\n"
     )
     assert problems(text, tmp_path) == [
         "the tree names schema/model.py, which does not exist",
         "schema/ids.py is missing from the tree: add a line saying its one job",
         "`schema/store.py:load`: schema/store.py defines no load",
         "`capture/spool.py` does not exist",
+        "`schema/nope/` does not exist",
         "the link (query.md) leads nowhere",
     ]
 
