@@ -1,5 +1,5 @@
 """Timelapse videos from a gallery view: encoding (`encode`), background jobs (`jobs`),
-their settings (`settings`) and the `picat timelapse` command (`command`).
+their settings (`settings`) and the `picat timelapse` command (`timelapse_command`).
 
 Installed as `picat.timelapse`. It is a reader of the catalogue like the gallery:
 frames are chosen by `picat.schema.frames` (a query, so it lives with the other
