@@ -2,17 +2,33 @@
 
 Every file in its folder tree exists and every module of the packages is in the tree;
 every repository path it names in backticks exists, and `path.py:name` names something
-defined in that file; its links resolve; and the one-way data flow it describes holds
-in the imports (webapp/ never imports capture/, capture/ never the web, schema/ neither).
+defined in that file; its links resolve; the one-way data flow it describes holds in
+the imports (webapp/ never imports capture/, capture/ never the web, schema/ neither);
+and every function its two walks name runs when the request (and its fragments) is
+answered and when `picat capture --once` stores a picture, traced with `sys.setprofile`.
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
+import flask.testing
 import pytest
+
+from picat.embedded import EmbeddedRedis
+from picat.schema import Catalogue, connect, index
+
+from .factories import BASE_TIME
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "architecture.md"
@@ -169,3 +185,117 @@ def test_data_flows_one_way(package: str) -> None:
             if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[package]):
                 found.append(f"{module.relative_to(ROOT)} imports {name}")
     assert found == []
+
+
+def walk_names(heading: str) -> list[str]:
+    """`path.py:name` of every step in the doc's section that starts with `heading`."""
+    [section] = [part for part in DOC.read_text().split("\n## ") if part.startswith(heading)]
+    return [f"{path}:{name}" for path, name in named_paths(section) if name is not None]
+
+
+def _label(filename: str, qualname: str) -> str | None:
+    real = os.path.realpath(filename)
+    if not real.startswith(str(ROOT) + os.sep) or not real.endswith(".py"):
+        return None
+    return f"{Path(real).relative_to(ROOT).as_posix()}:{qualname}"
+
+
+@contextmanager
+def tracing() -> Iterator[set[str]]:
+    """`path.py:qualname` of every function of ours called inside the block, any thread."""
+    called: set[str] = set()
+
+    def profile(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call":
+            called.add(frame.f_code.co_filename + "\0" + frame.f_code.co_qualname)
+
+    threading.setprofile(profile)
+    sys.setprofile(profile)
+    labels: set[str] = set()
+    try:
+        yield labels
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)
+    labels.update(filter(None, (_label(*entry.split("\0")) for entry in called)))
+
+
+def not_run(names: list[str], called: set[str], before: dict[str, str]) -> list[str]:
+    """The named steps that did not run: `Class` counts as run when one of its methods did,
+    `function` when a function defined inside it did; `before` are steps taken earlier
+    than what was traced (starting the server), with why."""
+    return [
+        name for name in names
+        if name not in before
+        and not any(c == name or c.startswith(name + ".") for c in called)
+    ]
+
+
+REQUEST_BEFORE = {
+    "webapp/server.py:serve": "starts the server once; the test client calls the app itself",
+    "webapp/app.py:create_app": "builds the app once, before any request",
+}
+
+
+def test_the_request_walk_is_what_a_request_runs(
+    client: flask.testing.FlaskClient, add_picture: Callable[..., object]
+) -> None:
+    for i in range(40):  # more than a page is brighter than 100 lx: there is a next page
+        add_picture(600 * i, lux=float(i * 15))
+    view, htmx = "lux_min=100&sort=brightest", {"HX-Request": "true"}
+    first = client.get(f"/?{view}")
+    assert first.status_code == 200
+    cursor = re.search(r'/more\?([^"]*cursor=[^"]+)"', first.get_data(as_text=True))
+    assert cursor is not None, "the page has no link to the next page"
+    with tracing() as called:
+        replies = [
+            client.get(f"/?{view}"),
+            client.get(f"/api/images?{view}"),
+            client.get(f"/count?{view}", headers=htmx),
+            client.get(f"/new?{view}&since={BASE_TIME}", headers=htmx),
+            client.get(f"/results?{view}", headers=htmx),
+            client.get("/more?" + cursor.group(1).replace("&amp;", "&"), headers=htmx),
+        ]
+    assert [reply.status_code for reply in replies] == [200] * len(replies)
+    names = walk_names("One request")
+    assert len(names) > 20, names
+    assert not_run(names, called, REQUEST_BEFORE) == []
+
+
+CAPTURE_BEFORE = {
+    "capture/service.py:run_capture": "what `picat up` runs instead of the command",
+    "capture/picamera.py:Picamera2Camera": "the Pi camera: this machine uses the stand-in",
+    "schema/index.py:schema_args": "the index, defined when the schema was applied",
+}
+_TRACE_CAPTURE = """
+import json, sys, threading
+called = set()
+def profile(frame, event, arg):
+    if event == "call":
+        called.add(frame.f_code.co_filename + "\\0" + frame.f_code.co_qualname)
+from picat.cli import main
+threading.setprofile(profile)
+sys.setprofile(profile)
+status = main(["capture", "--once", "--camera", "simulated"])
+sys.setprofile(None)
+threading.setprofile(None)
+print(json.dumps({"status": status, "called": sorted(called)}))
+"""
+
+
+def test_the_capture_walk_is_what_a_capture_runs(
+    embedded_redis: Callable[..., EmbeddedRedis], tmp_path: Path
+) -> None:
+    server = embedded_redis()
+    index.apply(connect(server.url), Catalogue())  # a private server: its own image:* keys
+    env = {**os.environ, "REDIS_URL": server.url, "PICAT_DATA_DIR": str(tmp_path / "data"),
+           "CAMERA_RESOLUTION": "160x120", "CAMERA_ID": "walk"}
+    done = subprocess.run([sys.executable, "-c", _TRACE_CAPTURE], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["status"] == 0 and "stored image:" in done.stderr, done.stderr
+    called = set(filter(None, (_label(*entry.split("\0")) for entry in result["called"])))
+    names = walk_names("One capture")
+    assert len(names) > 20, names
+    assert not_run(names, called, CAPTURE_BEFORE) == []
