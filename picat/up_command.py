@@ -162,19 +162,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         threads: list[_Startup | _CaptureThread] = [_Startup(settings, server, stop)]
         if capture_settings is not None:
             threads.append(_CaptureThread(settings, capture_settings, stop, camera))
-        try:  # a thread that fails at once interrupts this one: catch it from the start
+
+        def start_threads() -> None:  # once the gallery listens: they may interrupt it
             for thread in threads:
                 thread.start()
                 stack.callback(thread.join, 30)
             stack.callback(retention.start(settings, stop).join, 10)
             stack.callback(stop.set)
+
+        try:
             log.info("gallery on http://%s:%d/", host, port)
             app = create_app(
                 url, catalogue=catalogue, secret_key=web.secret_key,
                 auth_settings=access.auth, trust_proxy=access.trust_proxy, host=host,
                 PICAT_TIMELAPSE_DIR=video_folder(settings.data_dir),
             )
-            serve(app, host, port)
+            serve(app, host, port, started=start_threads)
         except KeyboardInterrupt:
             stop.set()
             log.info("stopping")

@@ -15,6 +15,8 @@ Configured so that slow and idle clients cannot take the gallery away from other
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
@@ -41,12 +43,18 @@ def make_server(app: Flask, host: str, port: int) -> BaseWSGIServer | MultiSocke
     )
 
 
-def serve(app: Flask, host: str, port: int) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM from `picat up`)."""
+def serve(app: Flask, host: str, port: int, started: Callable[[], None] | None = None) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM from `picat up`).
+
+    `started` runs once the port is bound: `picat up` starts there the threads that may
+    interrupt this one, so an interrupt never lands while the server is half built (its
+    pipes were then left for the interpreter's shutdown to complain about)."""
     server = make_server(app, host, port)
     shown = f"[{host}]" if ":" in host else host
     print(f"Pi Catalogue gallery on http://{shown}:{port}/ (Ctrl-C stops it)", flush=True)
     try:
+        if started is not None:
+            started()
         server.run()
     finally:
         server.close()
