@@ -139,8 +139,7 @@ class Pager:
             at = position.values[0] if position else lux.hi if down else lux.lo
             walks = [(summary.LUX, at, down, need, Range()),
                      (summary.TIME, times.hi if later else times.lo, later, need, lux)]
-            band = summary.bucket(summary.LUX, at) if position else 0
-            if position and at == summary.single_value(summary.LUX, band):
+            if position and _alone_in_band(at):
                 # perhaps inside a crowd (only a band of one value can be): its hours
                 walks.append((summary.TIME, position.values[1], later, need, Range(at, at)))
             self.walk(walks)
@@ -168,12 +167,12 @@ class Pager:
         if start is not None:
             value = start[0][0]
             bound = bound.intersect(_beyond(value, down))
-            inside = c.narrow(name, Range(value, value))
             if level + 1 == len(segment.keys):
                 tie = (level, c, value, start)
             elif self.crowded(value):
-                rows = self.scan(segment, level + 1, inside, (start[0][1:], start[1]), need)
+                rows = self.by_next_key(segment, level, c, value, start, need)
             else:
+                inside = c.narrow(name, Range(value, value))
                 tie, rest = (level + 1, inside, start[0][1], (start[0][1:], start[1])), (
                     inside, start[0][1])
         while len(rows) < need and (tie or rest or not bound.is_empty()):
@@ -189,7 +188,7 @@ class Pager:
                 target *= GROWTH
                 continue
             limit = need - len(rows) + SPARE
-            searches: list[tuple[Constraints, str | None, bool, int, str | None]] = []
+            searches: list[tuple[Constraints, str | None, bool, int, tuple[str, str] | None]] = []
             if tie:
                 searches.append(self.tie_search(segment, *tie))
             if rest:
@@ -233,7 +232,7 @@ class Pager:
 
     def crowded(self, value: float) -> bool:
         band = summary.bucket(summary.LUX, value)
-        return self.counts.get(band, 0) > CROWD and summary.single_value(summary.LUX, band) == value
+        return self.counts.get(band, 0) > CROWD and _alone_in_band(value)
 
     def windows(self, name: str, bound: Range, down: bool, target: int, c: Constraints
                 ) -> list[Range]:
@@ -262,9 +261,7 @@ class Pager:
               start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
         """The rows whose key `level` equals `value`, in the order of the next keys."""
         if level + 1 < len(segment.keys) and self.crowded(value):
-            name = segment.keys[level][0]
-            after = (start[0][1:], start[1]) if start and start[0][0] == value else None
-            return self.scan(segment, level + 1, c.narrow(name, Range(value, value)), after, need)
+            return self.by_next_key(segment, level, c, value, start, need)
         [found] = self.read([self.tie_search(segment, level, c, value, start)], need)
         return self.tie_rows(segment, level, c, value, start, found, need)
 
@@ -284,14 +281,21 @@ class Pager:
         """A group's rows as read whole, ordered by the next keys and id after `start`; one
         too big to read whole is paged by the next key instead."""
         total, got = found
-        after = (start[0][1:], start[1]) if start and start[0][0] == value else None
         if level + 1 < len(segment.keys) and total > len(got):
-            name = segment.keys[level][0]
-            return self.scan(segment, level + 1, c.narrow(name, Range(value, value)), after, need)
+            return self.by_next_key(segment, level, c, value, start, need)
+        after = (start[0][1:], start[1]) if start and start[0][0] == value else None
         ordered = segment.sort(got, level + 1)
         if after is not None:
             ordered = [row for row in ordered if segment.follows(row, *after, level + 1)]
         return ordered[:need]
+
+    def by_next_key(self, segment: Segment, level: int, c: Constraints, value: float,
+                    start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
+        """The pictures whose key `level` equals `value`, paged by the next key (a crowd,
+        or a tie too big to read whole), after `start` when it lies in that value."""
+        after = (start[0][1:], start[1]) if start and start[0][0] == value else None
+        inside = c.narrow(segment.keys[level][0], Range(value, value))
+        return self.scan(segment, level + 1, inside, after, need)
 
     def window(self, name: str, bound: Range, down: bool, target: int, c: Constraints,
                walk: bool = True) -> Range | None:
@@ -398,6 +402,11 @@ def _float(value: bytes | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _alone_in_band(value: float) -> bool:
+    """Whether `value` is the one value its lux band holds (only such a band is a crowd)."""
+    return summary.single_value(summary.LUX, summary.bucket(summary.LUX, value)) == value
 
 
 def _beyond(value: float, down: bool) -> Range:
