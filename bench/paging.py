@@ -125,11 +125,17 @@ def cursor_at(r: redis.Redis, catalogue: Catalogue, case: Case) -> str | None:
     return cursor
 
 
+def sort_field(sort: Sort) -> tuple[str, bool]:
+    """The field a sort orders by first, and whether descending."""
+    if sort in (Sort.BRIGHTEST, Sort.DARKEST):
+        return "lux", sort is Sort.BRIGHTEST
+    return "timestamp", sort is Sort.NEWEST
+
+
 def naive_argv(catalogue: Catalogue, case: Case) -> list[str]:
     """What the seed does, for any view: the filter sorted by its field, an offset, 24."""
     text = Constraints.from_filters(parse_filters(case.params, UTC)).text()
-    field, down = ("lux", case.sort is Sort.BRIGHTEST) if case.sort in (
-        Sort.BRIGHTEST, Sort.DARKEST) else ("timestamp", case.sort is Sort.NEWEST)
+    field, down = sort_field(case.sort)
     return ["FT.SEARCH", catalogue.index, text, "RETURN", "3", "timestamp", "lux", "mime_type",
             "SORTBY", field, "DESC" if down else "ASC", "LIMIT", str(PAGE * (case.page - 1)),
             str(PAGE), "TIMEOUT", "60000", "DIALECT", "2"]
@@ -152,8 +158,7 @@ def walk_pages(r: redis.Redis, catalogue: Catalogue, case: Case) -> dict[str, ob
     """Commands sent by each of the view's first WALKED pages, and whether they showed
     its pictures in order, none twice (bursts share a timestamp and a lux value)."""
     filters, cursor = parse_filters(case.params, UTC), None
-    field = "lux" if case.sort in (Sort.BRIGHTEST, Sort.DARKEST) else "timestamp"
-    down = case.sort in (Sort.BRIGHTEST, Sort.NEWEST)
+    field, down = sort_field(case.sort)
     sent: list[int] = []
     ids: list[str] = []
     values: list[float] = []
@@ -180,7 +185,7 @@ def run_catalogue(url: str, r: redis.Redis, name: str, catalogue: Catalogue, run
         argv = naive_argv(catalogue, case)
         naive = r.execute_command(*argv)
         # Ties (a burst, lux 0) may be cut differently: compare the sort values shown.
-        field = "lux" if case.sort in (Sort.BRIGHTEST, Sort.DARKEST) else "timestamp"
+        field = sort_field(case.sort)[0]
         theirs = [dict(zip(f[::2], f[1::2], strict=True)) for f in naive[2::2]]
         ours = [float(getattr(image, field)) for image in page.images]
         same = len(ours) == len(theirs) and all(  # RETURN prints 12 significant digits
