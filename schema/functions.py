@@ -1,7 +1,7 @@
 """The catalogue's server-side reads: one Redis Functions library, called with FCALL_RO.
 
 A page's rows are read where they live, in one round trip: one function runs the
-slab's FT.SEARCH and reads every hash it returns (HMGET and PTTL), the other reads
+boxes' FT.AGGREGATE and reads every hash they return (HMGET and PTTL), the other reads
 the hashes of given keys. They are a library loaded once by whoever applies the
 schema (`index.apply`, the admin role), and the web role may only call them: an ACL
 cannot limit which code EVAL or SCRIPT LOAD would run, so allowing those would hand
@@ -79,30 +79,30 @@ local function read_rows(keys, fields)
   return rows
 end
 
--- Searches run in turn until their rows reach `need`: the windows of a page, which
--- the client sizes from the summary, in one round trip whether or not the first
--- holds enough. ARGV: need, the number of searches, then per search its argument
--- count, which of its keys count toward the need (`all`, or `lt`/`gt` and a key: those
--- before or after it, for a tie that holds the page's starting point) and its
--- arguments; then the fields to read of every row.
+-- The boxes of a page, run in turn until their rows reach `need`: each an FT.AGGREGATE
+-- that loads `@__key` and returns its rows in the page's exact order, so the page
+-- needs one round trip however many boxes its summary-sized first guess misses by.
+-- ARGV: need, the number of boxes, then per box its argument count and its arguments
+-- (index first); then the fields to read of every row.
 local function search_rows(_, args)
-  local need, searches, at = tonumber(args[1]), tonumber(args[2]), 3
-  local replies, keys, counted = {}, {}, 0
-  for s = 1, searches do
-    local count, op, bound = tonumber(args[at]), args[at + 1], args[at + 2]
-    if counted < need then
-      local found = search('FT.SEARCH', args[at + 3], {unpack(args, at + 4, at + 2 + count)})
+  local need, boxes, at = tonumber(args[1]), tonumber(args[2]), 3
+  local replies, keys = {}, {}
+  for b = 1, boxes do
+    local count = tonumber(args[at])
+    if #keys < need then
+      local found = search('FT.AGGREGATE', args[at + 1], {unpack(args, at + 2, at + count)})
       if type(found) == 'table' and found.err then return found end
-      replies[s] = found
+      local mine = {}
       for i = 2, #found do
-        local key = found[i]
-        keys[#keys + 1] = key
-        if op == 'all' or (op == 'lt' and key < bound) or (op == 'gt' and key > bound) then
-          counted = counted + 1
+        local row = found[i]
+        for f = 1, #row, 2 do
+          if row[f] == '__key' then mine[#mine + 1] = row[f + 1] end
         end
       end
+      for _, key in ipairs(mine) do keys[#keys + 1] = key end
+      replies[b] = mine
     end
-    at = at + count + 3
+    at = at + count + 1
   end
   return {replies, read_rows(keys, {unpack(args, at)})}
 end
@@ -174,10 +174,9 @@ LIBRARY = _SOURCE.replace("VERSION", VERSION)
 """`picat_read_rows_<v>`: KEYS the hashes, ARGV the fields; each key's HMGET with its
 PTTL appended. `picat_search_rows_<v>`: no KEYS (ACL users may name the index to FT.*
 commands only, which check it when the search runs); ARGV the rows needed, the number
-of searches, each search's argument count, which of its keys count toward the need
-(`all`, or `lt`/`gt` and a key) and its arguments (with NOCONTENT), then the fields:
-the replies of the searches run in turn until their counted rows reach the need, and
-`read_rows` of the keys they returned. `picat_walk_<v>`: KEYS the summary's counts, expiries
+of boxes, each box's argument count and its `FT.AGGREGATE` arguments (LOAD 1 @__key),
+then the fields: the keys of each box run, in turn until they reach the need, and
+`read_rows` of those keys. `picat_walk_<v>`: KEYS the summary's counts, expiries
 and hourly lux extents (brightest, darkest), then one sorted set of buckets per walk;
 ARGV the time, then per walk the count field prefix, the start bucket, `desc` or
 `asc`, the target count, the most buckets to read and a lux range: per walk, bucket

@@ -134,23 +134,21 @@ def load_many(
 
 
 def search_rows(
-    r: redis.Redis, searches: Sequence[tuple[Sequence[str], tuple[str, str] | None]], need: int
-) -> list[tuple[int, list[FoundRow]]]:
-    """Run the `FT.SEARCH <search...>`s (with NOCONTENT) in turn until their rows reach
-    `need`, and read what every hash they return holds, in one round trip: for each
-    search that ran, (total matching, its rows in its order). A search may count only
-    its keys before (`lt`) or after (`gt`) a key: a tie holding where a page starts."""
-    args = [str(need), str(len(searches))]
-    for search, counted in searches:
-        args += [str(len(search)), *(counted or ("all", "")), *search]
+    r: redis.Redis, boxes: Sequence[Sequence[str]], need: int
+) -> list[list[FoundRow]]:
+    """Run the `FT.AGGREGATE <box...>`s (each loading `@__key`) in turn until their rows
+    reach `need`, and read what every hash they return holds, in one round trip: for
+    each box that ran, its rows in its order."""
+    args = [str(need), str(len(boxes))]
+    for box in boxes:
+        args += [str(len(box)), *box]
     replies, rows = functions.call(r, "search_rows", (), (*args, *Image.METADATA_FIELDS))
     out, taken = [], 0
-    for found in replies:
-        keys = found[1:]
-        out.append((int(found[0]), [
+    for keys in replies:
+        out.append([
             FoundRow(key, values, pttl)
             for key, (*values, pttl) in zip(keys, rows[taken:taken + len(keys)], strict=True)
-        ]))
+        ])
         taken += len(keys)
     return out
 

@@ -122,18 +122,22 @@ class Bucket:
 
 def walk(
     r: redis.Redis, catalogue: Catalogue,
-    requests: list[tuple[str, str, float, bool, int, tuple[float, float]]], most: int = MOST,
+    requests: list[tuple[str, str, float, bool, int, tuple[float, float], bool]],
+    most: int = MOST,
 ) -> tuple[list[list[Bucket]], list[str]]:
-    """For each (kind, camera, start value, descending, target, lux range): the non-empty
-    buckets from the one holding `start` onwards, until their counts reach `target`
-    (hours whose pictures' lux lies outside the range count as empty); and the
-    command that read them (one FCALL_RO)."""
+    """For each (kind, camera, start value, descending, target, lux range, past): the
+    non-empty buckets from the one holding `start` onwards (`past`: only those holding
+    values beyond `start`), until their counts reach `target` (hours whose pictures'
+    lux lies outside the range count as empty); and the command that read them (one
+    FCALL_RO)."""
     base = _base(catalogue)
     keys = [f"{base}count", f"{base}until", f"{base}brightest", f"{base}darkest"]
     args = [repr(time.time())]
-    for kind, camera, start, descending, target, (lux_lo, lux_hi) in requests:
+    for kind, camera, start, descending, target, (lux_lo, lux_hi), past in requests:
         keys.append(f"{base}{kind}:{camera}")
         first = _score(start) if math.isinf(start) else str(bucket(kind, start))
+        if past and descending and not math.isinf(start) and bounds(kind, int(first))[0] >= start:
+            first = "(" + first  # the bucket starting at `start` holds nothing below it
         args += [f"{kind}:{camera}:", first, "desc" if descending else "asc", str(target),
                  str(most), _score(lux_lo), _score(lux_hi)]
     reply = functions.call(r, "walk", keys, args)

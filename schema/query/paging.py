@@ -1,12 +1,14 @@
-"""Keyset paging by windows: a page costs what it shows, wherever the pictures lie.
+"""Keyset paging by boxes: a page costs what it shows, wherever the pictures lie.
 
-A page reads *windows*: ranges of its first sort field next to where the last page
-ended, sized from the writers' summary (`schema.summary`) to hold about two pages
-and sent in *chains* of up to three per call. Each is open toward the rest of the
-view, so the summary decides only what a page costs, never which pictures it finds.
-Ties at a window's end (a *cut*) are read as a *group*; lux 0 at night (a *crowd*)
-is paged by time inside its value. The words are defined in docs/query.md#glossary,
-the order in docs/query.md#order."""
+A page reads *boxes*: ranges of its first sort field, from where the last page ended
+on. Each box is an FT.AGGREGATE that sorts its pictures in the page's exact order
+(sort values, then key) and, for the first, keeps only those after the last page's
+picture (FILTER), so ties need no care of their own. The writers' summary
+(`schema.summary`) sizes the boxes: the first to hold about two pages, each next
+GROWTH times more, then one for the rest of the view. All go in one call that runs
+them in turn until the page is full, so the summary decides only what a page costs,
+never which pictures it finds. A lux value shared by more than CROWD pictures (lux 0
+at night: a *crowd*) is boxed by time instead. Words: docs/query.md#glossary."""
 
 from __future__ import annotations
 
@@ -23,32 +25,31 @@ from ..ids import id_timestamp, is_valid_image_id
 from ..model import Image
 from ..store import FoundRow, image_from_row, search_rows
 from .filters import Sort
-from .ftsearch import search_argv, timeouts
-from .ranges import Range
+from .ftsearch import aggregate_argv, timeouts
+from .ranges import Range, format_number
 from .text import LUX, TIMESTAMP, Constraints
 
-GROWTH = 4
-"""Each window of a chain is sized for this many times the pictures of the one before."""
-CHAIN = 3
-"""Windows sent in one call: a summary that overcounts a view (a day and night mixed in
-one hour, deleted pictures) up to 1 + 4 + 16 = 21 times still costs one round trip."""
 AIM = 2
-"""A window is sized to hold this many pages, as the summary counts them."""
-SPARE = 4
-"""Rows a window reads beyond the page, so a small tie at its end needs no read of its own."""
+"""The first box is sized to hold this many pages, as the summary counts them."""
+GROWTH = 4
+"""Each next box is sized for this many times the one before, so a summary that
+overcounts a view (deleted pictures, a day and a night in one hour) costs a few
+more boxes in the same call, not another round trip."""
 AHEAD = 128
-"""A walk of the summary reads this many times the rows a window needs, for the
-windows that follow in the same request."""
+"""A walk of the summary reads this many times the rows a page needs: the boxes of
+one call reach that far (then to the end of the view if the walk saw all there is)."""
 CROWD = 500
-"""A lux value shared by more pictures than this (lux 0 at night) is paged by time
-inside the value; a smaller tie is read whole. Reading a row costs about 10 µs, so a
-tie read whole stays a few milliseconds."""
+"""A lux value shared by more pictures than this (lux 0 at night) is boxed by time:
+sorting a box costs about 3 µs a picture, so a smaller tie is sorted whole."""
 _TS_AT, _LUX_AT = Image.METADATA_FIELDS.index(TIMESTAMP), Image.METADATA_FIELDS.index(LUX)
+Walk = tuple[str, float, bool, Range, bool]
+"""A summary walk: the kind of buckets, where it starts, descending, the lux range,
+and whether it starts just past that value."""
 
 
 @dataclass(frozen=True)
 class Row:
-    """A hash a window returned, with the values it is ordered by. `found` is None for
+    """A hash a box returned, with the values it is ordered by. `found` is None for
     a key that is not an image id, which keeps its place in the order and is stepped
     past, never shown; the picture itself is made only for the rows a page shows."""
 
@@ -64,7 +65,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Segment:
-    """Pictures ordered by `keys` ((field, descending), ...), then id in the last key's
+    """Pictures ordered by `keys` ((field, descending), ...), then key in the last key's
     direction; `missing` restricts it to pictures without that field."""
 
     keys: tuple[tuple[str, bool], ...]
@@ -76,17 +77,19 @@ class Segment:
     def values(self, row: Row) -> tuple[float, ...]:
         return tuple(getattr(row, name) for name, _ in self.keys)
 
-    def sort(self, rows: Sequence[Row], level: int = 0) -> list[Row]:
-        by_id = sorted(rows, key=lambda row: row.pk, reverse=self.keys[-1][1])
-        keys = self.keys[level:]
-        return sorted(by_id, key=lambda row: tuple(
-            -getattr(row, name) if down else getattr(row, name) for name, down in keys))
+    def sortby(self) -> list[str]:
+        """The SORTBY arguments of this exact order."""
+        keys = [*self.keys, ("__key", self.keys[-1][1])]
+        return [str(2 * len(keys)), *(w for name, down in keys
+                                      for w in (f"@{name}", "DESC" if down else "ASC"))]
 
-    def follows(self, row: Row, values: tuple[float, ...], pk: str, level: int = 0) -> bool:
-        for (name, down), value in zip(self.keys[level:], values, strict=True):
-            if getattr(row, name) != value:
-                return getattr(row, name) < value if down else getattr(row, name) > value
-        return row.pk < pk if self.keys[-1][1] else row.pk > pk
+    def after(self, values: tuple[float, ...], key: str) -> str:
+        """A FILTER expression keeping the pictures after (values, key) in this order."""
+        expr = f'@__key {"<" if self.keys[-1][1] else ">"} "{key}"'
+        for (name, down), value in reversed(list(zip(self.keys, values, strict=True))):
+            v = format_number(value)
+            expr = f"@{name} {'<' if down else '>'} {v} || (@{name} == {v} && ({expr}))"
+        return expr
 
 
 _NEW = (TIMESTAMP, True)
@@ -105,9 +108,16 @@ def reversed_order(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
 
 @dataclass(frozen=True)
 class Position:
+    """Where a view goes on: after the picture `pk` with these sort values, or, without
+    `pk`, after every picture whose leading sort values reach `values` (a chain's end)."""
+
     segment: int
     values: tuple[float, ...]
-    pk: str
+    pk: str | None
+
+
+Plan = dict[Walk, tuple[list[summary.Bucket], bool]]
+"""What the summary walks found: for each, its buckets and whether that is all there is."""
 
 
 @dataclass
@@ -119,272 +129,88 @@ class Pager:
     camera: str
     commands: list[list[str]] = field(default_factory=list)
     sent: int = 0
-    """Commands sent to Redis (a call that runs several searches counts once)."""
-    counts: dict[int, int] = field(default_factory=dict)
-    """Lux band counts the walks have seen, to tell crowds."""
-    plans: list[tuple[str, bool, Range, float, list[summary.Bucket], bool]] = field(
-        default_factory=list)
-    """Summary walks: (kind, descending, lux range, from, buckets, whether that is all)."""
+    """Commands sent to Redis (a call that runs several boxes counts once)."""
 
     def after(self, segments: tuple[Segment, ...], base: Constraints,
               position: Position | None, need: int) -> list[tuple[int, Row]]:
-        """Up to `need` rows after `position` (from the start if None), with their segment."""
-        out: list[tuple[int, Row]] = []
-        (name, down), *rest = segments[0].keys
-        if name == LUX and (position is None or position.segment == 0):
-            # The walks a lux page may need, in one call: the bands, and the hours in
-            # which to page a crowd by time (from the cursor, and from the start).
-            later = rest[0][1]
-            lux, times = base.range(LUX), base.range(TIMESTAMP)
-            at = position.values[0] if position else lux.hi if down else lux.lo
-            walks = [(summary.LUX, at, down, need, Range()),
-                     (summary.TIME, times.hi if later else times.lo, later, need, lux)]
-            if position and _alone_in_band(at):
-                # perhaps inside a crowd (only a band of one value can be): its hours
-                walks.append((summary.TIME, position.values[1], later, need, Range(at, at)))
-            self.walk(walks)
+        """Up to `need` rows after `position` (from the start if None), with their segment:
+        one walk of the summary, then one call running the boxes; again from where the
+        boxes ended only when the summary counted far more pictures than there are."""
+        rows: list[tuple[int, Row]] = []
+        while len(rows) < need:
+            chain, position = self.chain(segments, base, position, need - len(rows))
+            rows += self.read(chain, need - len(rows))
+            if position is None:
+                break
+        return rows
+
+    def chain(self, segments: tuple[Segment, ...], base: Constraints,
+              position: Position | None, need: int
+              ) -> tuple[list[tuple[int, list[str]]], Position | None]:
+        """The boxes after `position`, in order, to the end of the view or of what the
+        summary walk saw (then also where they end)."""
+        parts = []
         for index in range(position.segment if position else 0, len(segments)):
-            segment = segments[index]
-            c = base.without(segment.missing) if segment.missing else base
-            start = position if position and index == position.segment else None
-            if c.can_match() and len(out) < need:
-                out += [(index, row) for row in self.scan(
-                    segment, 0, c, start and (start.values, start.pk), need - len(out))]
-        return out
+            c = base.without(LUX) if segments[index].missing else base
+            if c.can_match():
+                start = position if position and position.segment == index else None
+                parts.append((index, segments[index], c, start))
+        plan = self.walk([w for _, segment, c, start in parts
+                          for w in _walks(segment, c, start)], need)
+        chain: list[tuple[int, list[str]]] = []
+        for index, segment, c, start in parts:
+            boxes, end = _boxes(segment, c, start, need, plan)
+            for n, box in enumerate(boxes):
+                after = segment.after(start.values, self.catalogue.prefix + start.pk) if (
+                    start and start.pk and n == 0) else None
+                rest = end is None and n == len(boxes) - 1
+                chain.append((index, self.aggregate(segment, box, after, rest, need)))
+            if end is not None:
+                return chain, Position(index, end, None)
+        return chain, None
 
-    def scan(self, segment: Segment, level: int, c: Constraints,
-             start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
-        """Rows of `c` in the order of `segment`'s keys from `level`, after `start`.
+    def aggregate(self, segment: Segment, box: Constraints, after: str | None, rest: bool,
+                  need: int) -> list[str]:
+        """The FT.AGGREGATE of one box: its first `need` pictures (after `after`, a FILTER
+        expression) in the exact order of `segment`. A sized time box checks lux in a
+        FILTER rather than in its query: RediSearch intersects a lux range with a time
+        range at about 5 µs a picture of the time range, a FILTER costs a fraction of
+        that; the box holding the rest keeps it in the query, where few matches are cheap."""
+        checks = [f"exists(@{name})" for name, _ in segment.keys[1:]]
+        if segment.keys[0][0] == TIMESTAMP and LUX in box.ranges and not rest:
+            lux = box.range(LUX).closed()
+            checks += ["exists(@lux)", *(f"@lux {op} {format_number(v)}" for op, v in (
+                (">=", lux.lo), ("<=", lux.hi)) if math.isfinite(v))]
+            box = replace(box, ranges={k: v for k, v in box.ranges.items() if k != LUX})
+        closed = {name: box.range(name).closed() for name in (TIMESTAMP, LUX)
+                  if name in box.ranges}
+        text = replace(box, ranges={**box.ranges, **closed}).text()
+        return aggregate_argv(
+            self.catalogue.index, text, *(["FILTER", " && ".join(checks)] if checks else []),
+            "LOAD", "1", "@__key", *(["FILTER", after] if after else []),
+            "SORTBY", *segment.sortby(), "MAX", str(need))
 
-        A call reads, in order, what must come first (a tie: the pictures sharing the
-        position's values, or a cut's; then the rest of the position's lux value,
-        ordered by time) and the chain of windows beyond it: one round trip, unless a
-        crowd, a huge tie or a chain that falls short needs another."""
-        name, down = segment.keys[level]
-        bound, rows, target = c.range(name), [], need
-        tie: tuple[int, Constraints, float, tuple[tuple[float, ...], str] | None] | None = None
-        rest: tuple[Constraints, float] | None = None  # a lux value's rows before a time
-        if start is not None:
-            value = start[0][0]
-            bound = bound.intersect(_beyond(value, down))
-            if level + 1 == len(segment.keys):
-                tie = (level, c, value, start)
-            elif self.crowded(value):
-                rows = self.by_next_key(segment, level, c, value, start, need)
-            else:
-                inside = c.narrow(name, Range(value, value))
-                tie, rest = (level + 1, inside, start[0][1], (start[0][1:], start[1])), (
-                    inside, start[0][1])
-        while len(rows) < need and (tie or rest or not bound.is_empty()):
-            windows = self.windows(name, bound, down, target, c) if not bound.is_empty() else []
-            if windows and windows[0].lo == windows[0].hi:  # a crowd's value, read on its own
-                if tie or rest:
-                    windows = []
-                else:
-                    rows += self.group(segment, level, c, windows[0].lo, None, need - len(rows))
-                    bound = bound.intersect(_beyond(windows[0].lo, down))
-                    continue
-            if not (windows or tie or rest):
-                target *= GROWTH
-                continue
-            limit = need - len(rows) + SPARE
-            searches: list[tuple[Constraints, str | None, bool, int, tuple[str, str] | None]] = []
-            if tie:
-                searches.append(self.tie_search(segment, *tie))
-            if rest:
-                nxt, nxt_down = segment.keys[level + 1]
-                searches.append((rest[0].narrow(nxt, _beyond(rest[1], nxt_down)), nxt, nxt_down,
-                                 limit, None))
-            searches += [(c.narrow(name, w), name, down, limit, None) for w in windows]
-            results = iter(self.read(searches, limit))
-            if tie:
-                (tie_level, tie_c, value, tie_start), tie = tie, None
-                rows += self.tie_rows(segment, tie_level, tie_c, value, tie_start,
-                                      next(results), need - len(rows))
-                if len(rows) >= need:
-                    break
-            if rest:
-                total, got = next(results)
-                if total > len(got) and got:  # the page ends inside this value
-                    cut = getattr(got[-1], nxt)
-                    rows += self.order(segment, level + 1,
-                                       [row for row in got if getattr(row, nxt) != cut], None)
-                    tie, rest = (level + 1, rest[0], cut, None), (rest[0], cut)
-                    continue
-                rows += self.order(segment, level + 1, got, None)
-                rest = None
-            for window, (total, got) in zip(windows, results, strict=False):
-                got = [row for row in got if getattr(row, name) is not None]
-                if total > len(got) and got:
-                    cut = getattr(got[-1], name)
-                    rows += self.order(segment, level,
-                                       [row for row in got if getattr(row, name) != cut], start)
-                    if len(rows) < need and level + 1 < len(segment.keys) and self.crowded(cut):
-                        rows += self.group(segment, level, c, cut, None, need - len(rows))
-                    elif len(rows) < need:
-                        tie = (level, c, cut, None)
-                    bound = bound.intersect(_beyond(cut, down))
-                    break
-                rows += self.order(segment, level, got, start)
-                bound = bound.intersect(_past(window, down))
-                target *= GROWTH  # it came up short: size the next for more
-        return rows[:need]
-
-    def crowded(self, value: float) -> bool:
-        band = summary.bucket(summary.LUX, value)
-        return self.counts.get(band, 0) > CROWD and _alone_in_band(value)
-
-    def windows(self, name: str, bound: Range, down: bool, target: int, c: Constraints
-                ) -> list[Range]:
-        """Up to CHAIN windows from the start of `bound`, each sized for GROWTH times the
-        one before, read in one call until they hold the page; a crowd's value alone.
-        Only the first may read the summary again: the others use what is known."""
-        out: list[Range] = []
-        while len(out) < CHAIN and not bound.is_empty():
-            window = self.window(name, bound, down, target, c, walk=not out)
-            if window is None or window.is_empty() or (out and window.lo == window.hi):
-                break
-            out.append(window)
-            if window.lo == window.hi:
-                break
-            bound, target = bound.intersect(_past(window, down)), target * GROWTH
-        return out
-
-    def order(self, segment: Segment, level: int, rows: list[Row],
-              start: tuple[tuple[float, ...], str] | None) -> list[Row]:
-        ordered = segment.sort(rows, level)
-        if start is None:
-            return ordered
-        return [row for row in ordered if segment.follows(row, start[0], start[1], level)]
-
-    def group(self, segment: Segment, level: int, c: Constraints, value: float,
-              start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
-        """The rows whose key `level` equals `value`, in the order of the next keys."""
-        if level + 1 < len(segment.keys) and self.crowded(value):
-            return self.by_next_key(segment, level, c, value, start, need)
-        [found] = self.read([self.tie_search(segment, level, c, value, start)], need)
-        return self.tie_rows(segment, level, c, value, start, found, need)
-
-    def tie_search(self, segment: Segment, level: int, c: Constraints, value: float,
-                   start: tuple[tuple[float, ...], str] | None
-                   ) -> tuple[Constraints, None, bool, int, tuple[str, str] | None]:
-        """The search reading a tie whole; only its rows after `start` count toward a page."""
-        limit = CROWD if level + 1 < len(segment.keys) else 10_000
-        counted = None
-        if start is not None and start[0] == (value,):  # the position's own tie
-            counted = ("lt" if segment.keys[-1][1] else "gt", self.catalogue.prefix + start[1])
-        return c.narrow(segment.keys[level][0], Range(value, value)), None, False, limit, counted
-
-    def tie_rows(self, segment: Segment, level: int, c: Constraints, value: float,
-                 start: tuple[tuple[float, ...], str] | None, found: tuple[int, list[Row]],
-                 need: int) -> list[Row]:
-        """A group's rows as read whole, ordered by the next keys and id after `start`; one
-        too big to read whole is paged by the next key instead."""
-        total, got = found
-        if level + 1 < len(segment.keys) and total > len(got):
-            return self.by_next_key(segment, level, c, value, start, need)
-        after = (start[0][1:], start[1]) if start and start[0][0] == value else None
-        ordered = segment.sort(got, level + 1)
-        if after is not None:
-            ordered = [row for row in ordered if segment.follows(row, *after, level + 1)]
-        return ordered[:need]
-
-    def by_next_key(self, segment: Segment, level: int, c: Constraints, value: float,
-                    start: tuple[tuple[float, ...], str] | None, need: int) -> list[Row]:
-        """The pictures whose key `level` equals `value`, paged by the next key (a crowd,
-        or a tie too big to read whole), after `start` when it lies in that value."""
-        after = (start[0][1:], start[1]) if start and start[0][0] == value else None
-        inside = c.narrow(segment.keys[level][0], Range(value, value))
-        return self.scan(segment, level + 1, inside, after, need)
-
-    def window(self, name: str, bound: Range, down: bool, target: int, c: Constraints,
-               walk: bool = True) -> Range | None:
-        """The part of `bound` next to its start that the summary says holds `target`
-        matches (the rest of `bound` when it knows of no more), stopping short of a
-        crowd; a crowd's value alone (`lo == hi`) once everything before it is read."""
-        kind = summary.LUX if name == LUX else summary.NO_LUX if c.missing == LUX else summary.TIME
-        edge, target = (bound.hi if down else bound.lo), target * AIM
-        lux = c.range(LUX) if kind == summary.TIME else Range()
-        known = self.buckets(kind, edge, down, target, lux, walk)
-        if known is None:
-            return None
-        found, complete = known
-        reached = 0.0
-        for i, band in enumerate(found):
-            lo, hi = summary.bounds(kind, band.number)
-            value = summary.single_value(kind, band.number) if band.count > CROWD else None
-            if value is not None and not bound.intersect(Range(value, value)).is_empty():
-                before = bound.intersect(_beyond(value, not down))
-                return Range(value, value) if before.is_empty() else before
-            if not reached and value is None:
-                # The first band holding any (a lux filter empties the nights): count
-                # only its part ahead of the edge, as if its pictures were spread evenly
-                # over it (over the current hour only up to now).
-                if kind != summary.LUX:
-                    hi = min(hi, max(time.time(), lo + 1))
-                start = min(edge, hi) if down else max(edge, lo)
-                reached = band.count * max(0, (start - lo) if down else (hi - start)) / (hi - lo)
-                if reached >= target:
-                    share = (hi - lo) * target / band.count
-                    return bound.intersect(Range(lo=start - share) if down
-                                           else Range(hi=start + share, hi_open=True))
-            else:
-                reached += band.count
-            if reached >= target or (i == len(found) - 1 and not complete):
-                return bound.intersect(Range(lo=lo) if down else Range(hi=hi, hi_open=True))
-        return bound
-
-    def buckets(self, kind: str, edge: float, down: bool, target: int, lux: Range,
-                walk: bool = True) -> tuple[list[summary.Bucket], bool] | None:
-        """The summary's buckets from the one holding `edge` on, and whether they are all
-        it has there; walked AHEAD times further than needed, reused while they last."""
-        here = summary.bucket(kind, edge) if math.isfinite(edge) else None
-        for plan_kind, plan_down, plan_lux, start, found, whole in reversed(self.plans):
-            if ((plan_kind, plan_down) == (kind, down) and plan_lux.intersect(lux) == lux
-                    and (edge == start or (edge < start) == down)):
-                rest = [b for b in found if here is None or b.number == here
-                        or (b.number < here) == down]
-                if whole or sum(b.count for b in rest) >= target:
-                    return rest, whole
-        if not walk:
-            return None
-        self.walk([(kind, edge, down, target, lux)])
-        return self.plans[-1][4:]
-
-    def walk(self, requests: list[tuple[str, float, bool, int, Range]]) -> None:
-        """Read the summary for several (kind, edge, descending, target, lux range) in one
-        call; the lux range only matters to hours (nights are skipped for a bright view)."""
+    def walk(self, walks: list[Walk], need: int) -> Plan:
+        """The summary's buckets for each walk, read in one call."""
         found, argv = summary.walk(self.r, self.catalogue, [
-            (kind, self.camera, edge, down, target * AHEAD, (lux.lo, lux.hi))
-            for kind, edge, down, target, lux in requests
+            (kind, self.camera, edge, down, need * AHEAD, (lux.lo, lux.hi), past)
+            for kind, edge, down, lux, past in walks
         ])
         self.commands.append(argv)
         self.sent += 1
-        for (kind, edge, down, target, lux), got in zip(requests, found, strict=True):
-            whole = sum(b.count for b in got) < target * AHEAD and len(got) < summary.MOST
-            self.plans.append((kind, down, lux, edge, got, whole))
-            if kind == summary.LUX:
-                self.counts.update((b.number, b.count) for b in got)
+        return {w: (got, sum(b.count for b in got) < need * AHEAD and len(got) < summary.MOST)
+                for w, got in zip(walks, found, strict=True)}
 
-    def read(self, searches: list[tuple[Constraints, str | None, bool, int,
-                                        tuple[str, str] | None]], need: int
-             ) -> list[tuple[int, list[Row]]]:
-        """(total matching, the first `limit` rows) of each (constraints, sort field,
-        descending, limit, which keys count), run in turn until their counted rows
-        reach `need`, hashes read, in one call."""
-        argvs = []
-        for c, sort, down, limit, counted in searches:
-            closed = {name: c.range(name).closed() for name in (TIMESTAMP, LUX)
-                      if name in c.ranges}
-            argvs.append((search_argv(
-                self.catalogue.index, replace(c, ranges={**c.ranges, **closed}).text(),
-                sort_field=sort, descending=down, limit=limit)[1:], counted))
+    def read(self, boxes: list[tuple[int, list[str]]], need: int) -> list[tuple[int, Row]]:
+        """The rows of the boxes, run in turn until they reach `need`, in one call."""
+        if not boxes:
+            return []
         with timeouts():
-            results = search_rows(self.r, argvs, need)
+            results = search_rows(self.r, [argv[1:] for _, argv in boxes], need)
         self.sent += 1
-        self.commands += [["FT.SEARCH", *argv] for argv, _ in argvs[:len(results)]]
-        return [(total, [row for found in rows if (row := self._row(found))])
-                for total, rows in results]
+        self.commands += [argv for _, argv in boxes[:len(results)]]
+        return [(index, row) for (index, _), rows in zip(boxes, results, strict=False)
+                for found in rows if (row := self._row(found))]
 
     def _row(self, found: FoundRow) -> Row | None:
         pk = found.key.decode().removeprefix(self.catalogue.prefix)
@@ -395,6 +221,105 @@ class Pager:
         elif stamp is not None or lux is not None:
             return Row(pk, stamp or 0.0, lux)
         return None
+
+
+def _edge(c: Constraints, name: str, down: bool, value: float | None) -> float:
+    """Where a walk of `name` starts: at the position's value, else where the range does."""
+    if value is not None:
+        return value
+    return c.range(name).hi if down else c.range(name).lo
+
+
+def _walks(segment: Segment, c: Constraints, start: Position | None) -> list[Walk]:
+    """The summary walks `_boxes` reads for one segment."""
+    (name, down), *rest = segment.keys
+    at = start.values[0] if start else None
+    past = start is not None and start.pk is None  # a chain's end: go on past it
+    if name == TIMESTAMP:
+        kind = summary.NO_LUX if segment.missing else summary.TIME
+        return [(kind, _edge(c, name, down, at), down,
+                 c.range(LUX) if kind == summary.TIME else Range(), past)]
+    later = rest[0][1]  # a crowd's hours: from the start of the view, and from the position
+    walks = [(summary.LUX, _edge(c, LUX, down, at), down, Range(),
+              past and len(start.values) == 1),
+             (summary.TIME, _edge(c, TIMESTAMP, later, None), later, c.range(LUX), False)]
+    if start and len(start.values) > 1 and _alone_in_band(start.values[0]):
+        walks.append((summary.TIME, start.values[1], later, Range.point(start.values[0]), past))
+    return walks
+
+
+def _boxes(segment: Segment, c: Constraints, start: Position | None, need: int, plan: Plan
+           ) -> tuple[list[Constraints], tuple[float, ...] | None]:
+    """`c` after `start` cut into boxes in the order of `segment`, a crowd's value cut by
+    time; and, if they end before the view does, the sort values where they end."""
+    walks = iter(_walks(segment, c, start))
+    (name, down), *rest = segment.keys
+    bound = c.range(name)
+    if start:
+        bound = bound.intersect(_beyond(start.values[0], down, len(start.values) > 1
+                                        or start.pk is not None))
+    if name == TIMESTAMP:
+        ranges, end = _cut(summary.TIME, bound, down, *plan[next(walks)], need)
+        return [c.narrow(name, r) for r in ranges], None if end is None else (end,)
+    (bands, whole), top = plan[next(walks)], plan[next(walks)]
+    later, out, stretch = rest[0][1], [], []
+    for number, band in enumerate(bands):
+        value = summary.single_value(summary.LUX, band.number) if band.count > CROWD else None
+        if value is None:
+            stretch.append(band)
+            continue
+        if bound.intersect(Range.point(value)).is_empty():
+            continue  # a crowd already read
+        times, hours = c.range(TIMESTAMP), top
+        if start and number == 0 and start.values[0] == value:  # the page starts inside it
+            times = times.intersect(_beyond(start.values[1], later, start.pk is not None))
+            hours = plan[next(walks)]
+        before = bound.intersect(_beyond(value, not down))
+        out += [c.narrow(LUX, r) for r in _cut(summary.LUX, before, down, stretch, True, need)[0]]
+        ranges, end = _cut(summary.TIME, times, later, *hours, need)
+        inside = c.narrow(LUX, Range.point(value))
+        out += [inside.narrow(TIMESTAMP, r) for r in ranges]
+        if end is not None:
+            return out, (value, end)
+        bound, stretch = bound.intersect(_beyond(value, down)), []
+    ranges, end = _cut(summary.LUX, bound, down, stretch, whole, need)
+    return out + [c.narrow(LUX, r) for r in ranges], None if end is None else (end,)
+
+
+def _cut(kind: str, bound: Range, down: bool, buckets: Sequence[summary.Bucket], whole: bool,
+         need: int) -> tuple[list[Range], float | None]:
+    """`bound` cut from its start into ranges, the first holding AIM pages as `buckets`
+    count them (spread evenly over each bucket), each next GROWTH times more: to the
+    end of `bound` if the buckets are `whole`, else to the end of the last (returned)."""
+    edge = bound.hi if down else bound.lo
+    ends: list[float] = []
+    goal, have = float(AIM * need), 0.0
+    far = edge
+    for bucket in buckets:
+        lo, hi = summary.bounds(kind, bucket.number)
+        if kind != summary.LUX:  # the current hour holds pictures only up to now
+            hi = min(hi, max(time.time(), lo + 1))
+        near, far = (min(hi, edge), lo) if down else (max(lo, edge), hi)
+        if (near - far if down else far - near) <= 0:
+            continue
+        count = bucket.count * abs(far - near) / (hi - lo)
+        while have + count >= goal:
+            at = near + (far - near) * (goal - have) / count
+            ends.append(at)
+            count, near, have, goal = count - (goal - have), at, 0.0, goal * GROWTH
+        have += count
+    stop = None if whole or bound.intersect(_beyond(far, down)).is_empty() else far
+    if stop == edge:  # the walk saw nothing ahead: a stale count; read the rest instead
+        stop = None
+    out, previous = [], None
+    for at in [*ends, stop]:
+        box = bound if at is None else bound.intersect(Range(lo=at) if down else Range(hi=at))
+        if previous is not None:
+            box = box.intersect(_beyond(previous, down))
+        if not box.is_empty():
+            out.append(box)
+        previous = at
+    return out, stop
 
 
 def _float(value: bytes | None) -> float | None:
@@ -409,12 +334,7 @@ def _alone_in_band(value: float) -> bool:
     return summary.single_value(summary.LUX, summary.bucket(summary.LUX, value)) == value
 
 
-def _beyond(value: float, down: bool) -> Range:
-    return Range(hi=value, hi_open=True) if down else Range(lo=value, lo_open=True)
-
-
-def _past(window: Range, down: bool) -> Range:
-    """What lies beyond `window`'s far end, in the direction of the order."""
-    return (Range(hi=window.lo, hi_open=not window.lo_open) if down
-            else Range(lo=window.hi, lo_open=not window.hi_open))
-
+def _beyond(value: float, down: bool, inclusive: bool = False) -> Range:
+    """The values after `value` in the direction of the order (and it, if inclusive)."""
+    return (Range(hi=value, hi_open=not inclusive) if down
+            else Range(lo=value, lo_open=not inclusive))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -32,8 +33,9 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def reply_ids(reply: list) -> list[str]:
-    """The keys of a NOCONTENT FT.SEARCH reply."""
-    return [key.decode() if isinstance(key, bytes) else key for key in reply[1:]]
+    """The keys of an FT.AGGREGATE reply that loads `@__key`, in its order."""
+    found = [dict(zip(row[::2], row[1::2], strict=True))[b"__key"] for row in reply[1:]]
+    return [key.decode() for key in found]
 
 
 def test_count_matches_the_walk_and_counts_newer(
@@ -86,20 +88,21 @@ def test_every_shown_command_returns_the_same_ids_in_redis_cli(
     cli = shutil.which("redis-cli")
     host, port = redis_url.split("//")[1].split("/")[0].split(":")
     for page in pages:
-        seen: set[str] = set()
+        seen: list[str] = []
         for argv in page.commands:
             line = render_command(argv)
             assert "\n" not in line
             direct = r.execute_command(*argv)
-            if argv[0] == "FT.SEARCH":
-                seen |= set(reply_ids(direct))
+            if argv[0] == "FT.AGGREGATE":
+                seen += reply_ids(direct)
             if cli:
                 shell = f"{cli} -h {host} -p {port} --no-raw {line}"
                 out = subprocess.run(["sh", "-c", shell], capture_output=True, text=True,
                                      check=True).stdout
-                for key in reply_ids(direct) if argv[0] == "FT.SEARCH" else []:
-                    assert key in out
-        assert {catalogue.key(image.pk) for image in page.images} <= seen
+                keys = reply_ids(direct) if argv[0] == "FT.AGGREGATE" else []
+                assert [k for k in re.findall(r'"([^"]+)"', out) if k in keys] == keys
+        # the boxes' keys, in the order they came, are the page's pictures
+        assert [catalogue.key(image.pk) for image in page.images] == seen[:len(page.images)]
 
 
 def test_a_cursor_is_a_readable_position_and_a_bad_one_is_a_query_error(
