@@ -37,7 +37,8 @@ overcounts a view (deleted pictures, a day and a night in one hour) costs a few
 more boxes in the same call, not another round trip."""
 AHEAD = 128
 """A walk of the summary reads this many times the rows a page needs: the boxes of
-one call reach that far (then to the end of the view if the walk saw all there is)."""
+one call reach that far (then to the end of the view if the walk saw all there is).
+If they all come up short, the next call's walk reaches AHEAD times further."""
 CROWD = 500
 """A lux value shared by more pictures than this (lux 0 at night) is boxed by time:
 sorting a box costs about 3 µs a picture, so a smaller tie is sorted whole."""
@@ -137,18 +138,20 @@ class Pager:
         one walk of the summary, then one call running the boxes; again from where the
         boxes ended only when the summary counted far more pictures than there are."""
         rows: list[tuple[int, Row]] = []
+        reach = AHEAD
         while len(rows) < need:
-            chain, position = self.chain(segments, base, position, need - len(rows))
+            chain, position = self.chain(segments, base, position, need - len(rows), reach)
             rows += self.read(chain, need - len(rows))
             if position is None:
                 break
+            reach *= AHEAD  # a filter the summary cannot count (time of day) matched little
         return rows
 
     def chain(self, segments: tuple[Segment, ...], base: Constraints,
-              position: Position | None, need: int
+              position: Position | None, need: int, reach: int
               ) -> tuple[list[tuple[int, list[str]]], Position | None]:
-        """The boxes after `position`, in order, to the end of the view or of what the
-        summary walk saw (then also where they end)."""
+        """The boxes after `position`, in order, to the end of the view or of what a walk
+        of `reach` pages' worth saw (then also where they end)."""
         parts = []
         for index in range(position.segment if position else 0, len(segments)):
             c = base.without(LUX) if segments[index].missing else base
@@ -156,32 +159,27 @@ class Pager:
                 start = position if position and position.segment == index else None
                 parts.append((index, segments[index], c, start))
         plan = self.walk([w for _, segment, c, start in parts
-                          for w in _walks(segment, c, start)], need)
+                          for w in _walks(segment, c, start)], need * reach)
         chain: list[tuple[int, list[str]]] = []
         for index, segment, c, start in parts:
             boxes, end = _boxes(segment, c, start, need, plan)
-            for n, box in enumerate(boxes):
+            for n, (box, lux) in enumerate(boxes):
                 after = segment.after(start.values, self.catalogue.prefix + start.pk) if (
                     start and start.pk and n == 0) else None
-                rest = end is None and n == len(boxes) - 1
-                chain.append((index, self.aggregate(segment, box, after, rest, need)))
+                chain.append((index, self.aggregate(segment, box, lux, after, need)))
             if end is not None:
                 return chain, Position(index, end, None)
         return chain, None
 
-    def aggregate(self, segment: Segment, box: Constraints, after: str | None, rest: bool,
-                  need: int) -> list[str]:
-        """The FT.AGGREGATE of one box: its first `need` pictures (after `after`, a FILTER
-        expression) in the exact order of `segment`. A sized time box checks lux in a
-        FILTER rather than in its query: RediSearch intersects a lux range with a time
-        range at about 5 µs a picture of the time range, a FILTER costs a fraction of
-        that; the box holding the rest keeps it in the query, where few matches are cheap."""
+    def aggregate(self, segment: Segment, box: Constraints, lux: Range | None,
+                  after: str | None, need: int) -> list[str]:
+        """The FT.AGGREGATE of one box: its first `need` pictures in the exact order of
+        `segment`, those in `lux` (checked by a FILTER) and after `after` (a FILTER
+        expression) only."""
         checks = [f"exists(@{name})" for name, _ in segment.keys[1:]]
-        if segment.keys[0][0] == TIMESTAMP and LUX in box.ranges and not rest:
-            lux = box.range(LUX).closed()
+        if lux is not None:
             checks += ["exists(@lux)", *(f"@lux {op} {format_number(v)}" for op, v in (
                 (">=", lux.lo), ("<=", lux.hi)) if math.isfinite(v))]
-            box = replace(box, ranges={k: v for k, v in box.ranges.items() if k != LUX})
         closed = {name: box.range(name).closed() for name in (TIMESTAMP, LUX)
                   if name in box.ranges}
         text = replace(box, ranges={**box.ranges, **closed}).text()
@@ -190,15 +188,15 @@ class Pager:
             "LOAD", "1", "@__key", *(["FILTER", after] if after else []),
             "SORTBY", *segment.sortby(), "MAX", str(need))
 
-    def walk(self, walks: list[Walk], need: int) -> Plan:
-        """The summary's buckets for each walk, read in one call."""
+    def walk(self, walks: list[Walk], target: int) -> Plan:
+        """The summary's buckets for each walk until they count `target`, in one call."""
         found, argv = summary.walk(self.r, self.catalogue, [
-            (kind, self.camera, edge, down, need * AHEAD, (lux.lo, lux.hi), past)
+            (kind, self.camera, edge, down, target, (lux.lo, lux.hi), past)
             for kind, edge, down, lux, past in walks
         ])
         self.commands.append(argv)
         self.sent += 1
-        return {w: (got, sum(b.count for b in got) < need * AHEAD and len(got) < summary.MOST)
+        return {w: (got, sum(b.count for b in got) < target and len(got) < summary.MOST)
                 for w, got in zip(walks, found, strict=True)}
 
     def read(self, boxes: list[tuple[int, list[str]]], need: int) -> list[tuple[int, Row]]:
@@ -236,9 +234,12 @@ def _walks(segment: Segment, c: Constraints, start: Position | None) -> list[Wal
     at = start.values[0] if start else None
     past = start is not None and start.pk is None  # a chain's end: go on past it
     if name == TIMESTAMP:
-        kind = summary.NO_LUX if segment.missing else summary.TIME
-        return [(kind, _edge(c, name, down, at), down,
-                 c.range(LUX) if kind == summary.TIME else Range(), past)]
+        if segment.missing:
+            return [(summary.NO_LUX, _edge(c, name, down, at), down, Range(), past)]
+        hours = (summary.TIME, _edge(c, name, down, at), down, c.range(LUX), past)
+        if LUX not in c.ranges:
+            return [hours]
+        return [hours, (summary.LUX, c.range(LUX).lo, False, Range(), False)]  # how many lux
     later = rest[0][1]  # a crowd's hours: from the start of the view, and from the position
     walks = [(summary.LUX, _edge(c, LUX, down, at), down, Range(),
               past and len(start.values) == 1),
@@ -249,9 +250,16 @@ def _walks(segment: Segment, c: Constraints, start: Position | None) -> list[Wal
 
 
 def _boxes(segment: Segment, c: Constraints, start: Position | None, need: int, plan: Plan
-           ) -> tuple[list[Constraints], tuple[float, ...] | None]:
+           ) -> tuple[list[tuple[Constraints, Range | None]], tuple[float, ...] | None]:
     """`c` after `start` cut into boxes in the order of `segment`, a crowd's value cut by
-    time; and, if they end before the view does, the sort values where they end."""
+    time, each with the lux range to check in a FILTER rather than its query (if any);
+    and, if they end before the view does, the sort values where they end.
+
+    RediSearch intersects a lux range holding many pictures with a time range at about
+    5 µs a picture of the time range, where a FILTER costs a fifth of that; but a lux
+    range holding few (as the summary counts them) is cheap to intersect, so it stays
+    in the query, and then even a box holding the rest of the view costs little. So
+    does the box holding the rest, which may span the nights of the whole catalogue."""
     walks = iter(_walks(segment, c, start))
     (name, down), *rest = segment.keys
     bound = c.range(name)
@@ -259,8 +267,14 @@ def _boxes(segment: Segment, c: Constraints, start: Position | None, need: int, 
         bound = bound.intersect(_beyond(start.values[0], down, len(start.values) > 1
                                         or start.pk is not None))
     if name == TIMESTAMP:
-        ranges, end = _cut(summary.TIME, bound, down, *plan[next(walks)], need)
-        return [c.narrow(name, r) for r in ranges], None if end is None else (end,)
+        hours, whole = plan[next(walks)]
+        scarce = LUX in c.ranges and _scarce(c.range(LUX), *plan[next(walks)], need)
+        ranges, end = _cut(summary.TIME, bound, down, hours, whole or scarce, need)
+        unlux = replace(c, ranges={k: v for k, v in c.ranges.items() if k != LUX})
+        filtered = LUX in c.ranges and not scarce
+        return [(unlux.narrow(name, r), c.range(LUX)) if filtered and (
+                    end is not None or i < len(ranges) - 1) else (c.narrow(name, r), None)
+                for i, r in enumerate(ranges)], None if end is None else (end,)
     (bands, whole), top = plan[next(walks)], plan[next(walks)]
     later, out, stretch = rest[0][1], [], []
     for number, band in enumerate(bands):
@@ -275,15 +289,16 @@ def _boxes(segment: Segment, c: Constraints, start: Position | None, need: int, 
             times = times.intersect(_beyond(start.values[1], later, start.pk is not None))
             hours = plan[next(walks)]
         before = bound.intersect(_beyond(value, not down))
-        out += [c.narrow(LUX, r) for r in _cut(summary.LUX, before, down, stretch, True, need)[0]]
+        out += [(c.narrow(LUX, r), None)
+                for r in _cut(summary.LUX, before, down, stretch, True, need)[0]]
         ranges, end = _cut(summary.TIME, times, later, *hours, need)
         inside = c.narrow(LUX, Range.point(value))
-        out += [inside.narrow(TIMESTAMP, r) for r in ranges]
+        out += [(inside.narrow(TIMESTAMP, r), None) for r in ranges]
         if end is not None:
             return out, (value, end)
         bound, stretch = bound.intersect(_beyond(value, down)), []
     ranges, end = _cut(summary.LUX, bound, down, stretch, whole, need)
-    return out + [c.narrow(LUX, r) for r in ranges], None if end is None else (end,)
+    return out + [(c.narrow(LUX, r), None) for r in ranges], None if end is None else (end,)
 
 
 def _cut(kind: str, bound: Range, down: bool, buckets: Sequence[summary.Bucket], whole: bool,
@@ -320,6 +335,12 @@ def _cut(kind: str, bound: Range, down: bool, buckets: Sequence[summary.Bucket],
             out.append(box)
         previous = at
     return out, stop
+
+
+def _scarce(lux: Range, bands: list[summary.Bucket], whole: bool, need: int) -> bool:
+    """Whether the summary counts few pictures in `lux` (bands walked up from its low end)."""
+    inside = [b.count for b in bands if summary.bounds(summary.LUX, b.number)[0] <= lux.hi]
+    return (whole or len(inside) < len(bands)) and sum(inside) < need * AHEAD
 
 
 def _float(value: bytes | None) -> float | None:
