@@ -6,8 +6,8 @@ with `maxmemory` set to the setting). A server without `maxmemory` and no settin
 has no budget: nothing bounds it, which `picat` warns about.
 
 Counting kept pictures needs the index: a kept picture has no `expires_at`, so kept =
-all documents minus those with an `expires_at`. Two `FT.SEARCH ... LIMIT 0 0`, cheap
-at any size.
+all documents (`FT.INFO`) minus those with an `expires_at` (`FT.SEARCH ... LIMIT 0 0`,
+which passes over the pictures that expire: about 0.15 s at 1,000,000).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import redis
 
-from . import functions
+from . import functions, query
 from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .replies import text
 
@@ -92,21 +92,25 @@ class Holdings:
 
 def picture_count(r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE) -> int:
     """How many pictures the index holds, from `FT.INFO` (no search: cheap at any size)."""
-    info = r.execute_command("FT.INFO", catalogue.index)
+    return _num_docs(r.execute_command("FT.INFO", catalogue.index))
+
+
+def _num_docs(info: list | dict) -> int:
     fields = info if isinstance(info, dict) else dict(zip(info[0::2], info[1::2], strict=False))
     fields = {text(key): value for key, value in fields.items()}
     return int(float(text(fields.get("num_docs")) or 0))
 
 
 def holdings(r: redis.Redis, catalogue: Catalogue = DEFAULT_CATALOGUE) -> Holdings:
-    """How many pictures the index holds, and how many of them are kept (no expiry)."""
+    """How many pictures the index holds, and how many of them are kept (no expiry).
+    The total is `FT.INFO`'s: counting `*` passes over every picture (0.15 s at 1M)."""
     with r.pipeline(transaction=True) as pipe:  # one moment: retention may be deleting
-        for query in ("*", "@expires_at:[-inf +inf]"):
-            pipe.fcall_ro(
-                functions.QUERY, 0, "FT.SEARCH", catalogue.index, query, "LIMIT", "0", "0"
-            )
-        everything, expiring = pipe.execute()
-    return Holdings(int(everything[0]), int(everything[0]) - int(expiring[0]))
+        pipe.execute_command("FT.INFO", catalogue.index)
+        pipe.fcall_ro(functions.QUERY, 0, "FT.SEARCH", catalogue.index,
+                      "@expires_at:[-inf +inf]", "LIMIT", "0", "0")
+        info, expiring = pipe.execute()
+    everything = _num_docs(info)
+    return Holdings(everything, max(0, everything - int(expiring[0])))
 
 
 STATUS_FIELDS = ("used", "budget", "kept", "at")
@@ -164,27 +168,14 @@ class CameraRate:
 
 def _oldest_and_newest(r: redis.Redis, catalogue: Catalogue) -> tuple[float | None, float | None]:
     """Capture time of the oldest picture held, and the TTL (seconds) of the newest one
-    that expires: what the cameras' IMAGE_TTL is now (each Pi may have its own)."""
-    oldest = functions.call(r, "query", (), (
-        "FT.SEARCH", catalogue.index, "*", "SORTBY", "timestamp", "ASC", "LIMIT", "0", "1",
-        "RETURN", "1", "timestamp",
-    ))
-    newest = functions.call(r, "query", (), (
-        "FT.SEARCH", catalogue.index, "@expires_at:[-inf +inf]", "SORTBY", "timestamp", "DESC",
-        "LIMIT", "0", "1", "RETURN", "2", "timestamp", "expires_at",
-    ))
-
-    def fields(reply: list) -> dict[str, str]:
-        if len(reply) < 3:
-            return {}
-        values = reply[2]
-        return {text(k): text(v) for k, v in zip(values[0::2], values[1::2], strict=True)}
-
-    first, last = fields(oldest), fields(newest)
-    taken = float(first["timestamp"]) if first.get("timestamp") else None
-    ttl = None
-    if last.get("timestamp") and last.get("expires_at"):
-        ttl = float(last["expires_at"]) - float(last["timestamp"])
+    that expires: what the cameras' IMAGE_TTL is now (each Pi may have its own). Asked
+    as gallery pages (two commands each), not sorted over the whole catalogue."""
+    oldest = query.search(r, query.Filters(), query.Sort.OLDEST, 1, None, catalogue=catalogue)
+    expiring = query.Filters(expiring=query.MAX_EXPIRING_HOURS * 3600)  # all that expire
+    newest = query.search(r, expiring, query.Sort.NEWEST, 1, None, catalogue=catalogue)
+    taken = oldest.images[0].timestamp if oldest.images else None
+    last = newest.images[0] if newest.images else None
+    ttl = last.expires_at - last.timestamp if last and last.expires_at is not None else None
     return taken, ttl
 
 

@@ -14,6 +14,7 @@ which runs one through the catalogue's read functions.
 
 from .errors import QueryError, QueryTimeout
 from .filters import (
+    MAX_EXPIRING_HOURS,
     MAX_LIMIT,
     Filters,
     Sort,
@@ -27,6 +28,7 @@ from .text import Constraints, escape_tag
 from .views import Page, count, count_newer, neighbours, search
 
 __all__ = [
+    "MAX_EXPIRING_HOURS",
     "MAX_LIMIT",
     "Constraints",
     "Filters",
