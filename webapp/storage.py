@@ -17,6 +17,7 @@ import redis
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
 
 from picat.schema import storage
+from picat.schema.query import QueryTimeout
 
 from .backend import backend
 
@@ -70,7 +71,7 @@ class _Banner:
         try:
             with self.app.app_context():
                 report = _report()
-        except redis.RedisError as exc:
+        except (redis.RedisError, QueryTimeout) as exc:
             log.debug("storage banner skipped: %s", exc)
             return
         decides = "The memory budget, not IMAGE_TTL, decides what is kept"
