@@ -239,7 +239,8 @@ def _walks(segment: Segment, c: Constraints, start: Position | None) -> list[Wal
         hours = (summary.TIME, _edge(c, name, down, at), down, c.range(LUX), past)
         if LUX not in c.ranges:
             return [hours]
-        return [hours, (summary.LUX, c.range(LUX).lo, False, Range(), False)]  # how many lux
+        # and the lux bands from the range's low end: how many pictures the range holds
+        return [hours, (summary.LUX, c.range(LUX).lo, False, Range(), False)]
     later = rest[0][1]  # a crowd's hours: from the start of the view, and from the position
     walks = [(summary.LUX, _edge(c, LUX, down, at), down, Range(),
               past and len(start.values) == 1),
@@ -256,10 +257,10 @@ def _boxes(segment: Segment, c: Constraints, start: Position | None, need: int, 
     and, if they end before the view does, the sort values where they end.
 
     RediSearch intersects a lux range holding many pictures with a time range at about
-    5 µs a picture of the time range, where a FILTER costs a fifth of that; but a lux
-    range holding few (as the summary counts them) is cheap to intersect, so it stays
-    in the query, and then even a box holding the rest of the view costs little. So
-    does the box holding the rest, which may span the nights of the whole catalogue."""
+    5 µs a picture of the time range, where a FILTER costs a fifth of that. A lux range
+    holding few pictures (as the summary counts them) is cheap to intersect, so it
+    stays in the query; so it does in the box holding the rest of a view, which may
+    span every night of the catalogue."""
     walks = iter(_walks(segment, c, start))
     (name, down), *rest = segment.keys
     bound = c.range(name)
