@@ -157,12 +157,12 @@ class Pager:
             c = base.without(LUX) if segments[index].missing else base
             if c.can_match():
                 start = position if position and position.segment == index else None
-                parts.append((index, segments[index], c, start))
-        plan = self.walk([w for _, segment, c, start in parts
-                          for w in _walks(segment, c, start)], need * reach)
+                walks = _walks(segments[index], c, start)
+                parts.append((index, segments[index], c, start, walks))
+        plan = self.walk([w for *_, walks in parts for w in walks], need * reach)
         chain: list[tuple[int, list[str]]] = []
-        for index, segment, c, start in parts:
-            boxes, end = _boxes(segment, c, start, need, plan)
+        for index, segment, c, start, walks in parts:
+            boxes, end = _boxes(segment, c, start, need, [plan[w] for w in walks])
             for n, (box, lux) in enumerate(boxes):
                 after = segment.after(start.values, self.catalogue.prefix + start.pk) if (
                     start and start.pk and n == 0) else None
@@ -250,33 +250,35 @@ def _walks(segment: Segment, c: Constraints, start: Position | None) -> list[Wal
     return walks
 
 
-def _boxes(segment: Segment, c: Constraints, start: Position | None, need: int, plan: Plan
+def _boxes(segment: Segment, c: Constraints, start: Position | None, need: int,
+           found: list[tuple[list[summary.Bucket], bool]]
            ) -> tuple[list[tuple[Constraints, Range | None]], tuple[float, ...] | None]:
     """`c` after `start` cut into boxes in the order of `segment`, a crowd's value cut by
     time, each with the lux range to check in a FILTER rather than its query (if any);
-    and, if they end before the view does, the sort values where they end.
+    and, if they end before the view does, the sort values where they end. `found` is
+    what the walks `_walks` asked for this segment found, in their order.
 
     RediSearch intersects a lux range holding many pictures with a time range at about
     5 µs a picture of the time range, where a FILTER costs a fifth of that. A lux range
     holding few pictures (as the summary counts them) is cheap to intersect, so it
     stays in the query; so it does in the box holding the rest of a view, which may
     span every night of the catalogue."""
-    walks = iter(_walks(segment, c, start))
+    walks = iter(found)
     (name, down), *rest = segment.keys
     bound = c.range(name)
     if start:
         bound = bound.intersect(_beyond(start.values[0], down, len(start.values) > 1
                                         or start.pk is not None))
     if name == TIMESTAMP:
-        hours, whole = plan[next(walks)]
-        scarce = LUX in c.ranges and _scarce(c.range(LUX), *plan[next(walks)], need)
+        hours, whole = next(walks)
+        scarce = LUX in c.ranges and _scarce(c.range(LUX), *next(walks), need)
         ranges, end = _cut(summary.TIME, bound, down, hours, whole or scarce, need)
         unlux = replace(c, ranges={k: v for k, v in c.ranges.items() if k != LUX})
         filtered = LUX in c.ranges and not scarce
         return [(unlux.narrow(name, r), c.range(LUX)) if filtered and (
                     end is not None or i < len(ranges) - 1) else (c.narrow(name, r), None)
                 for i, r in enumerate(ranges)], None if end is None else (end,)
-    (bands, whole), top = plan[next(walks)], plan[next(walks)]
+    (bands, whole), top = next(walks), next(walks)
     later, out, stretch = rest[0][1], [], []
     for number, band in enumerate(bands):
         value = summary.single_value(summary.LUX, band.number) if band.count > CROWD else None
@@ -288,7 +290,7 @@ def _boxes(segment: Segment, c: Constraints, start: Position | None, need: int, 
         times, hours = c.range(TIMESTAMP), top
         if start and number == 0 and start.values[0] == value:  # the page starts inside it
             times = times.intersect(_beyond(start.values[1], later, start.pk is not None))
-            hours = plan[next(walks)]
+            hours = next(walks)
         before = bound.intersect(_beyond(value, not down))
         out += [(c.narrow(LUX, r), None)
                 for r in _cut(summary.LUX, before, down, stretch, True, need)[0]]
